@@ -1,0 +1,36 @@
+import ArgumentParser
+import Benchmarks
+import Foundation
+
+/// `aether bench <suite>`: speed targets measured beside their baselines, in one run.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Run a benchmark suite; each figure is printed beside its baseline and their ratio.",
+        subcommands: [PrimitivesSuite.self]
+    )
+
+    struct PrimitivesSuite: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "primitives",
+            abstract: "Hashes, signatures, VRF, Merkle trees, the sparse Merkle tree and RocksDB writes.")
+        @Flag(help: "Small sizes and few repeats: checks the suite runs; the figures mean little.") var quick = false
+        @Option(help: "Directory for the benchmark's temporary databases.") var workDirectory: String?
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingErrors(json: output.json) {
+                let directory = URL(fileURLWithPath: workDirectory ?? NSTemporaryDirectory())
+                    .appendingPathComponent("aether-bench-\(ProcessInfo.processInfo.processIdentifier)")
+                defer { try? FileManager.default.removeItem(at: directory) }
+                let benchmark = PrimitivesBenchmark(configuration: quick ? .quick : .init(), workDirectory: directory)
+                let report = try benchmark.run { row in
+                    if !output.json {
+                        FileHandle.standardError.write(Data("  measured \(row.name)\n".utf8))
+                    }
+                }
+                print(output.json ? report.json() : report.table())
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+#ifndef AETHER_CSODIUM_SHIM_H
+#define AETHER_CSODIUM_SHIM_H
+#include <sodium.h>
+#endif

@@ -1,0 +1,145 @@
+// swift-tools-version: 6.1
+// The Aether package: one chain kit (L1/), app-chain framework (AppChains/), bridges (Bridge/),
+// payment channels (Channels/) and the `aether` command (Deploy/). See Docs/architecture.md.
+
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 mode plus the upcoming features STYLE.md asks for.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+/// A C library reached through a system-library target (module.modulemap + shim.h only).
+func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
+    .systemLibrary(
+        name: name,
+        path: "L1/System/\(name)",
+        pkgConfig: pkgConfig,
+        providers: [.apt([apt])]
+    )
+}
+
+let package = Package(
+    name: "Aether",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "aether", targets: ["AetherCLI"]),
+        .library(name: "Primitives", targets: ["Primitives"]),
+        .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "RocksDBStorage", targets: ["RocksDBStorage"]),
+        .library(name: "Keystore", targets: ["Keystore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: - C libraries (each imported by exactly one Swift wrapper file)
+        systemLibrary("CSodium", pkgConfig: "libsodium", apt: "libsodium-dev"),
+        systemLibrary("CSecp256k1", pkgConfig: "libsecp256k1", apt: "libsecp256k1-dev"),
+        systemLibrary("CRocksDB", pkgConfig: "rocksdb", apt: "librocksdb-dev"),
+        // OpenSSL is only a benchmark baseline (raw SHA-256, SHA3-256); no product code links it.
+        systemLibrary("COpenSSL", pkgConfig: "libcrypto", apt: "libssl-dev"),
+
+        // MARK: - Chain kit
+        .target(
+            name: "Primitives",
+            dependencies: [
+                "CSodium",
+                "CSecp256k1",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "L1/Primitives",
+            exclude: ["README.md"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Storage",
+            dependencies: ["Primitives"],
+            path: "L1/Storage/Core",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "RocksDBStorage",
+            dependencies: ["Storage", "CRocksDB"],
+            path: "L1/Storage/RocksDB",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Keystore",
+            dependencies: ["Primitives"],
+            path: "L1/Keystore",
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: - The `aether` command and its benchmarks
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "Primitives", "Storage", "RocksDBStorage",
+                "CSodium", "CSecp256k1", "CRocksDB", "COpenSSL",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Deploy/Benchmarks",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "AetherCLI",
+            dependencies: [
+                "Primitives", "Storage", "RocksDBStorage", "Keystore", "Benchmarks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Deploy/CLI",
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: - Tests
+        .executableTarget(
+            name: "StorageCrashWriter",
+            dependencies: ["Storage", "RocksDBStorage"],
+            path: "Tests/Support/StorageCrashWriter",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PrimitivesTests",
+            dependencies: ["Primitives"],
+            path: "Tests/PrimitivesTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage", "RocksDBStorage", "Primitives"],
+            path: "Tests/StorageTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KeystoreTests",
+            dependencies: ["Keystore", "Primitives"],
+            path: "Tests/KeystoreTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["Primitives", "Storage", "RocksDBStorage", "StorageCrashWriter", "AetherCLI"],
+            path: "Tests/IntegrationTests",
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+// MARK: - Fuzz targets (only with AETHER_FUZZ=1; Deploy/Scripts/fuzz.sh builds them with -sanitize=fuzzer)
+
+if Context.environment["AETHER_FUZZ"] != nil {
+    for name in ["Codec", "ICS23"] {
+        package.targets.append(
+            .executableTarget(
+                name: "Fuzz\(name)",
+                dependencies: ["Primitives"],
+                path: "Deploy/Fuzz/\(name)",
+                swiftSettings: strictSettings + [.unsafeFlags(["-parse-as-library"])]
+            ))
+    }
+}

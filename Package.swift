@@ -40,7 +40,7 @@ let package = Package(
         systemLibrary("CSodium", pkgConfig: "libsodium", apt: "libsodium-dev"),
         systemLibrary("CSecp256k1", pkgConfig: "libsecp256k1", apt: "libsecp256k1-dev"),
         systemLibrary("CRocksDB", pkgConfig: "rocksdb", apt: "librocksdb-dev"),
-        // OpenSSL is only a benchmark baseline (raw SHA-256, SHA3-256); no product code links it.
+        // OpenSSL: SHA-256 block functions for Merkle nodes, and benchmark baselines.
         systemLibrary("COpenSSL", pkgConfig: "libcrypto", apt: "libssl-dev"),
 
         // MARK: - Chain kit
@@ -49,6 +49,7 @@ let package = Package(
             dependencies: [
                 "CSodium",
                 "CSecp256k1",
+                "COpenSSL",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "L1/Primitives",
@@ -65,6 +66,12 @@ let package = Package(
             name: "RocksDBStorage",
             dependencies: ["Storage", "CRocksDB"],
             path: "L1/Storage/RocksDB",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Consensus",
+            dependencies: ["Primitives"],
+            path: "L1/Consensus",
             swiftSettings: strictSettings
         ),
         .target(
@@ -115,6 +122,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "ConsensusTests",
+            dependencies: ["Consensus", "Primitives"],
+            path: "Tests/ConsensusTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "KeystoreTests",
             dependencies: ["Keystore", "Primitives"],
             path: "Tests/KeystoreTests",
@@ -130,7 +143,7 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-// MARK: - Fuzz targets (only with AETHER_FUZZ=1; Deploy/Scripts/fuzz.sh builds them with -sanitize=fuzzer)
+// MARK: - Fuzz targets (only with AETHER_FUZZ=1; Deploy/Scripts/fuzz.sh builds them with --sanitize fuzzer)
 
 if Context.environment["AETHER_FUZZ"] != nil {
     for name in ["Codec", "ICS23"] {

@@ -16,6 +16,10 @@ struct Bench: ParsableCommand {
             abstract: "Hashes, signatures, VRF, Merkle trees, the sparse Merkle tree and RocksDB writes.")
         @Flag(help: "Small sizes and few repeats: checks the suite runs; the figures mean little.") var quick = false
         @Option(help: "Directory for the benchmark's temporary databases.") var workDirectory: String?
+        @Option(
+            name: .customLong("only"), parsing: .upToNextOption,
+            help: "Run only these groups: hashing ed25519 secp256k1 vrf merkle smt rocksdb.")
+        var groups: [String] = []
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -23,7 +27,9 @@ struct Bench: ParsableCommand {
                 let directory = URL(fileURLWithPath: workDirectory ?? NSTemporaryDirectory())
                     .appendingPathComponent("aether-bench-\(ProcessInfo.processInfo.processIdentifier)")
                 defer { try? FileManager.default.removeItem(at: directory) }
-                let benchmark = PrimitivesBenchmark(configuration: quick ? .quick : .init(), workDirectory: directory)
+                var configuration = quick ? PrimitivesBenchmark.Configuration.quick : .init()
+                configuration.groups = Set(groups)
+                let benchmark = PrimitivesBenchmark(configuration: configuration, workDirectory: directory)
                 let report = try benchmark.run { row in
                     if !output.json {
                         FileHandle.standardError.write(Data("  measured \(row.name)\n".utf8))

@@ -84,7 +84,7 @@ struct Keys: ParsableCommand {
                 let text = String(decoding: try readInput(secretFile), as: UTF8.self)
                     .trimmingCharacters(in: .whitespacesAndNewlines)
                 var secretBytes = try hexArgument(text, name: "secret-file", count: 32)
-                defer { secretBytes.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+                defer { secretBytes.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 0) } }
                 let key = try UnlockedKey(algorithm: algorithm.keyAlgorithm, secret: secretBytes)
                 let secret = try password.read(confirm: true)
                 let info = try store.keystore.save(name: name, key: key, password: secret, parameters: kdf.parameters)

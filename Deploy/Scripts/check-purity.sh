@@ -15,8 +15,9 @@ set -uo pipefail
 
 # Pure target folders and the modules each may import.
 declare -A PURE_TARGETS=(
-    [L1/Primitives]="Crypto CSodium CSecp256k1"
+    [L1/Primitives]="Crypto CSodium CSecp256k1 COpenSSL"
     [L1/Storage/Core]="Primitives Synchronization"
+    [L1/Consensus]="Primitives"
 )
 
 # C module -> the one file allowed to import it.
@@ -24,7 +25,7 @@ declare -A C_WRAPPERS=(
     [CSodium]="L1/Primitives/Signatures/Sodium.swift"
     [CSecp256k1]="L1/Primitives/Signatures/Secp256k1.swift"
     [CRocksDB]="L1/Storage/RocksDB/RocksDBStore.swift"
-    [COpenSSL]=""
+    [COpenSSL]="L1/Primitives/Hashing/NodeHasher.swift"
 )
 BASELINES="Deploy/Benchmarks/Baselines.swift"
 

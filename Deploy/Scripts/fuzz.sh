@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (Deploy/Fuzz/*) with -sanitize=fuzzer,address and runs each for RUNS
+# Builds the libFuzzer targets (Deploy/Fuzz/*) with the fuzzer and address sanitizers and runs each for RUNS
 # executions (default 1,000,000), seeded with the published vectors. Not part of `make test`.
 #
 # Usage: Deploy/Scripts/fuzz.sh [RUNS] [TARGET...]     TARGET: Codec, ICS23 (default: both)
@@ -26,7 +26,7 @@ printf '%b' '\x01\x02\x01\x03\x00\x00\x00\x10\xa5\xd4\xe8\x00\x00\x00\xfe\xff\xf
 
 for target in "${targets[@]}"; do
     echo "== building Fuzz$target"
-    AETHER_FUZZ=1 swift build -c release --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address \
+    AETHER_FUZZ=1 swift build -c release --scratch-path "$scratch" --sanitize fuzzer --sanitize address \
         --product "Fuzz$target"
     echo "== running Fuzz$target for $runs executions"
     "$scratch/release/Fuzz$target" -runs="$runs" -max_len=4096 -print_final_stats=1 \

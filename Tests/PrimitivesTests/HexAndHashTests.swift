@@ -59,3 +59,27 @@ struct HexAndHashTests {
         #expect(hasher.finalize() == Hashing.sha256(Array("abc".utf8)))
     }
 }
+
+@Suite("Node hashing")
+struct NodeHasherTests {
+    @Test("the OpenSSL node path and swift-crypto give the same SHA-256 for every length and split")
+    func agreesWithSwiftCrypto() throws {
+        var generator = SeededRandom(seed: 65)
+        for length in 0...300 {
+            let data = generator.bytes(length)
+            let expected = Hashing.sha256(data)
+            #expect(NodeHasher.digest(data) == expected, "length \(length)")
+            let split = length == 0 ? 0 : Int.random(in: 0...length, using: &generator)
+            var hasher = NodeHasher()
+            data.withUnsafeBytes { buffer in
+                hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<split]))
+                hasher.update(UnsafeRawBufferPointer(rebasing: buffer[split...]))
+            }
+            #expect(hasher.finalize() == expected, "length \(length), split \(split)")
+        }
+        let left = try Hash(generator.bytes(32))
+        let right = try Hash(generator.bytes(32))
+        #expect(MerkleTree.innerHash(left, right) == Hashing.sha256([1] + left.bytes + right.bytes))
+        #expect(MerkleTree.leafHash([7, 8]) == Hashing.sha256([0, 7, 8]))
+    }
+}

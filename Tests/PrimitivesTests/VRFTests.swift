@@ -50,10 +50,13 @@ struct VRFTests {
     func pointDecoding() {
         // y = p (non-canonical encoding of y = 0).
         let yEqualsP: [UInt8] = [0xed] + [UInt8](repeating: 0xff, count: 30) + [0x7f]
-        #expect(VRF.decodePoint(yEqualsP) == nil)
+        #expect(!VRF.isCanonicalEncoding(yEqualsP))
         // y = 1 with the sign bit set: x = 0 cannot be negative.
-        #expect(VRF.decodePoint([1] + [UInt8](repeating: 0, count: 30) + [0x80]) == nil)
-        #expect(VRF.decodePoint(VRF.identity) == VRF.identity)
-        #expect(VRF.decodePoint([UInt8](repeating: 0, count: 31)) == nil)
+        #expect(!VRF.isCanonicalEncoding([1] + [UInt8](repeating: 0, count: 30) + [0x80]))
+        #expect(VRF.isCanonicalEncoding(VRF.identity))
+        #expect(!VRF.isCanonicalEncoding([UInt8](repeating: 0, count: 31)))
+        // y = p − 1 without the sign bit is canonical; with a set top bit beyond p it is not.
+        #expect(VRF.isCanonicalEncoding([0xec] + [UInt8](repeating: 0xff, count: 30) + [0x7f]))
+        #expect(!VRF.isCanonicalEncoding([0xee] + [UInt8](repeating: 0xff, count: 30) + [0x7f]))
     }
 }

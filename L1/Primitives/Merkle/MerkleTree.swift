@@ -15,30 +15,38 @@ public enum MerkleTree {
 
     /// The root over `leaves` (each leaf is raw data; it is hashed with the leaf prefix here).
     public static func root(_ leaves: [[UInt8]]) -> Hash {
-        root(leafHashes: leaves.map(leafHash))
+        var level = leaves.map(leafHash)
+        return reduce(&level)
     }
 
     /// The root over leaves whose leaf hashes (`leafHash(_:)`) are already known.
     public static func root(leafHashes: [Hash]) -> Hash {
-        guard !leafHashes.isEmpty else { return Hashing.sha256([]) }
         var level = leafHashes
-        var count = level.count
-        // Pairs are combined in place: node i of the next level overwrites slot i.
-        while count > 1 {
-            var next = 0
-            var index = 0
-            while index + 1 < count {
-                level[next] = innerHash(level[index], level[index + 1])
-                next += 1
-                index += 2
+        return reduce(&level)
+    }
+
+    /// Folds a level of node hashes up to the root, overwriting `level` (node i of the next level
+    /// goes to slot i). Taking the array `inout` keeps it uniquely owned, so no level is copied.
+    private static func reduce(_ level: inout [Hash]) -> Hash {
+        guard !level.isEmpty else { return Hashing.sha256([]) }
+        return level.withUnsafeMutableBufferPointer { nodes in
+            var count = nodes.count
+            while count > 1 {
+                var next = 0
+                var index = 0
+                while index + 1 < count {
+                    nodes[next] = innerHash(nodes[index], nodes[index + 1])
+                    next += 1
+                    index += 2
+                }
+                if index < count {
+                    nodes[next] = nodes[index]
+                    next += 1
+                }
+                count = next
             }
-            if index < count {
-                level[next] = level[index]
-                next += 1
-            }
-            count = next
+            return nodes[0]
         }
-        return level[0]
     }
 
     /// `SHA-256(0x00 ‖ data)`.
@@ -47,21 +55,32 @@ public enum MerkleTree {
     }
 
     /// `SHA-256(0x00 ‖ data)` for the bytes in `data`.
+    ///
+    /// Short leaves are copied behind the prefix into one stack buffer: one update call into the
+    /// hash instead of two is a measurable share of the cost of hashing a 32-byte leaf.
     public static func leafHash(_ data: UnsafeRawBufferPointer) -> Hash {
-        var hasher = SHA256Hasher()
-        hasher.update(byte: leafPrefix)
-        hasher.update(data)
-        return hasher.finalize()
+        guard data.count <= 128 else {
+            var hasher = NodeHasher()
+            hasher.update(byte: leafPrefix)
+            hasher.update(data)
+            return hasher.finalize()
+        }
+        return withUnsafeTemporaryAllocation(byteCount: 129, alignment: 8) { block in
+            block[0] = leafPrefix
+            if data.count > 0 {
+                UnsafeMutableRawBufferPointer(rebasing: block[1...data.count]).copyMemory(from: data)
+            }
+            return NodeHasher.digest(UnsafeRawBufferPointer(rebasing: block[0...data.count]))
+        }
     }
 
-    /// `SHA-256(0x01 ‖ left ‖ right)`, hashed from one 65-byte buffer on the stack (one call into
-    /// the hash function instead of three keeps the per-node cost close to the raw compression).
+    /// `SHA-256(0x01 ‖ left ‖ right)`, hashed from one 65-byte buffer on the stack.
     public static func innerHash(_ left: Hash, _ right: Hash) -> Hash {
         withUnsafeTemporaryAllocation(byteCount: 65, alignment: 8) { block in
             block[0] = innerPrefix
             left.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: block[1..<33]).copyMemory(from: $0) }
             right.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: block[33..<65]).copyMemory(from: $0) }
-            return Hashing.sha256(UnsafeRawBufferPointer(block))
+            return NodeHasher.digest(UnsafeRawBufferPointer(block))
         }
     }
 

@@ -51,7 +51,8 @@ public enum VRF {
         ///
         /// Only meaningful for a proof that `verify` accepted; use `verify`'s result otherwise.
         public var unverifiedOutput: [UInt8]? {
-            guard let gamma = VRF.decodePoint(Array(bytes[0..<32])), let cleared = VRF.clearCofactor(gamma) else {
+            let gamma = Array(bytes[0..<32])
+            guard VRF.isCanonicalEncoding(gamma), let cleared = VRF.clearCofactor(gamma) else {
                 return nil
             }
             return VRF.proofToHash(clearedGamma: cleared)
@@ -91,7 +92,8 @@ public enum VRF {
         let gammaBytes = Array(proof.bytes[0..<32])
         let c = Array(proof.bytes[32..<48])
         let s = Array(proof.bytes[48..<80])
-        guard decodePoint(gammaBytes) != nil, Sodium.isValidPoint(gammaBytes) else { throw .invalidGamma }
+        // libsodium's validity check is stricter than RFC 8032 decoding (canonical, on the curve, prime order).
+        guard Sodium.isValidPoint(gammaBytes) else { throw .invalidGamma }
         guard isCanonicalScalar(s) else { throw .nonCanonicalScalar }
         let h = try encodeToCurve(publicKey: y, alpha: alpha)
         let cWide = c + [UInt8](repeating: 0, count: 16)
@@ -114,7 +116,8 @@ public enum VRF {
         for counter in 0...255 {
             input[counterIndex] = UInt8(counter)
             let candidate = Array(Hashing.sha512(input)[0..<32])
-            if let point = decodePoint(candidate), let h = clearCofactor(point), h != identity {
+            // The first doubling inside clearCofactor decodes the point, so no separate decode is needed.
+            if isCanonicalEncoding(candidate), let h = clearCofactor(candidate), h != identity {
                 return h
             }
         }
@@ -132,19 +135,15 @@ public enum VRF {
         Hashing.sha512([suite, 0x03] + clearedGamma + [0x00])
     }
 
-    /// RFC 8032 point decoding: returns the input when it is a canonical encoding of a curve point.
-    ///
-    /// libsodium's own decoder accepts `y ≥ p` and `x = 0` with the sign bit set; RFC 8032 rejects
-    /// both, so they are checked here before asking libsodium whether the point is on the curve.
-    static func decodePoint(_ bytes: [UInt8]) -> [UInt8]? {
-        guard bytes.count == 32 else { return nil }
+    /// The checks RFC 8032 decoding makes that libsodium's decoder does not: `y < p`, and no `x = 0`
+    /// with the sign bit set. Whether the point is on the curve is left to libsodium.
+    static func isCanonicalEncoding(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count == 32 else { return false }
         var y = bytes
         let signBit = y[31] >> 7
         y[31] &= 0x7f
-        if !lessThanFieldPrime(y) { return nil }
-        if signBit == 1 && (y == one || y == minusOne) { return nil }
-        // libsodium's add decodes both operands and checks they are on the curve.
-        return Sodium.pointAdd(bytes, identity) != nil ? bytes : nil
+        if !lessThanFieldPrime(y) { return false }
+        return !(signBit == 1 && (y == one || y == minusOne))
     }
 
     /// `8 · P` by three doublings (scalar multiplication in libsodium only accepts subgroup points).

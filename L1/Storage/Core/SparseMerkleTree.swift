@@ -44,7 +44,7 @@ public struct SparseMerkleTree: Sendable {
     }
 
     /// The path of `key` in the tree.
-    public static func path(of key: [UInt8]) -> Hash { Hashing.sha256(key) }
+    public static func path(of key: [UInt8]) -> Hash { NodeHasher.digest(key) }
 
     // MARK: - Reading
 
@@ -87,9 +87,10 @@ public struct SparseMerkleTree: Sendable {
         latest.reserveCapacity(changes.count)
         for change in changes {
             let path = Self.path(of: change.key)
-            latest[path] = Change(path: path, valueHash: change.value.map { Hashing.sha256($0) })
-            if let value = change.value {
-                batch.put(Hashing.sha256(value).bytes, value, column: valueColumn)
+            let valueHash = change.value.map { NodeHasher.digest($0) }
+            latest[path] = Change(path: path, valueHash: valueHash)
+            if let value = change.value, let valueHash {
+                batch.put(valueHash.bytes, value, column: valueColumn)
                 batch.put(path.bytes, change.key, column: keyColumn)
             }
         }
@@ -224,7 +225,7 @@ public struct SparseMerkleTree: Sendable {
         var preimage = [UInt8](repeating: 0x00, count: 65)
         path.withUnsafeBytes { preimage.replaceSubrange(1..<33, with: $0) }
         valueHash.withUnsafeBytes { preimage.replaceSubrange(33..<65, with: $0) }
-        let hash = Hashing.sha256(preimage)
+        let hash = NodeHasher.digest(preimage)
         writer.nodes[hash] = preimage
         return Reference(hash: hash, node: .leaf(path: path, valueHash: valueHash))
     }

@@ -75,6 +75,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Chain",
+            dependencies: ["Primitives", "Storage"],
+            path: "L1/Chain",
+            exclude: ["Modules/Accounts/README.md", "Modules/Bank/README.md"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Simulator",
+            dependencies: ["Consensus", "Chain", "Storage", "Primitives"],
+            path: "L1/Simulator",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Keystore",
             dependencies: ["Primitives"],
             path: "L1/Keystore",
@@ -85,7 +98,7 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
-                "Primitives", "Storage", "RocksDBStorage",
+                "Primitives", "Storage", "RocksDBStorage", "Simulator", "Consensus",
                 "CSodium", "CSecp256k1", "CRocksDB", "COpenSSL",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -95,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "AetherCLI",
             dependencies: [
-                "Primitives", "Storage", "RocksDBStorage", "Keystore", "Benchmarks",
+                "Primitives", "Storage", "RocksDBStorage", "Keystore", "Benchmarks", "Simulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Deploy/CLI",
@@ -123,8 +136,14 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsensusTests",
-            dependencies: ["Consensus", "Primitives"],
+            dependencies: ["Consensus", "Simulator", "Primitives"],
             path: "Tests/ConsensusTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ChainTests",
+            dependencies: ["Chain", "Primitives", "Storage"],
+            path: "Tests/ChainTests",
             swiftSettings: strictSettings
         ),
         .testTarget(

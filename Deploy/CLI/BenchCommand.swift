@@ -7,7 +7,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark suite; each figure is printed beside its baseline and their ratio.",
-        subcommands: [PrimitivesSuite.self]
+        subcommands: [PrimitivesSuite.self, ConsensusSuite.self]
     )
 
     struct PrimitivesSuite: ParsableCommand {
@@ -34,6 +34,24 @@ struct Bench: ParsableCommand {
                     if !output.json {
                         FileHandle.standardError.write(Data("  measured \(row.name)\n".utf8))
                     }
+                }
+                print(output.json ? report.json() : report.table())
+            }
+        }
+    }
+
+    struct ConsensusSuite: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "consensus",
+            abstract: "The consensus engine in the simulator with zero delay: 4, 16, 64 and 100 validators.")
+        @Flag(help: "Small counts, one repeat: checks the suite runs.") var quick = false
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingErrors(json: output.json) {
+                let benchmark = ConsensusBenchmark(configuration: quick ? .quick : .init())
+                let report = try benchmark.run { row in
+                    if !output.json { FileHandle.standardError.write(Data("  measured \(row.name)\n".utf8)) }
                 }
                 print(output.json ? report.json() : report.table())
             }

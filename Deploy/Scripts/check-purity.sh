@@ -17,7 +17,9 @@ set -uo pipefail
 declare -A PURE_TARGETS=(
     [L1/Primitives]="Crypto CSodium CSecp256k1 COpenSSL"
     [L1/Storage/Core]="Primitives Synchronization"
+    [L1/Chain]="Primitives Storage Synchronization"
     [L1/Consensus]="Primitives"
+    [L1/Simulator]="Primitives Consensus Chain Storage"
 )
 
 # C module -> the one file allowed to import it.

@@ -18,6 +18,8 @@ public struct ConsensusConfiguration: Hashable, Sendable {
     public var maximumBlockBytes: Int = 4 << 20
     /// How far a proposal's timestamp may be ahead of the receiver's clock (ms).
     public var maximumClockDrift: UInt64 = 5_000
+    /// How many views back votes and proposals are remembered to catch equivocation.
+    public var evidenceWindow: UInt64 = 256
 
     /// The defaults for `chainId`.
     public init(chainId: String) { self.chainId = chainId }
@@ -29,11 +31,14 @@ public struct SafetyState: Hashable, Sendable {
     public var lastVotedView: UInt64
     /// Its highest quorum certificate (its lock).
     public var highQC: QuorumCertificate
+    /// The last view it proposed in: a leader that restarts must not propose a second block.
+    public var lastProposedView: UInt64
 
     /// A safety state from its parts.
-    public init(lastVotedView: UInt64, highQC: QuorumCertificate) {
+    public init(lastVotedView: UInt64, highQC: QuorumCertificate, lastProposedView: UInt64 = 0) {
         self.lastVotedView = lastVotedView
         self.highQC = highQC
+        self.lastProposedView = lastProposedView
     }
 }
 
@@ -41,11 +46,13 @@ extension SafetyState: CanonicalCodable {
     public func encode(to encoder: inout CanonicalEncoder) {
         encoder.write(lastVotedView)
         encoder.write(highQC)
+        encoder.write(lastProposedView)
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
         lastVotedView = try decoder.read(UInt64.self)
         highQC = try decoder.read(QuorumCertificate.self)
+        lastProposedView = try decoder.read(UInt64.self)
     }
 }
 
@@ -136,14 +143,13 @@ public struct ConsensusEngine: Sendable {
     /// TC(view − 1) when the current view was entered through a timeout.
     private var enteredThrough: TimeoutCertificate?
     private var consecutiveTimeouts: UInt64 = 0
-    private var proposedView: UInt64 = 0
     private var timedOutView: UInt64 = 0
     /// Proposals waiting for a missing parent, by the parent's id.
     private var waitingForParent: [Hash: [(Proposal, Ed25519.PublicKey)]] = [:]
     /// Proposals for views not entered yet.
     private var early: [UInt64: [(Proposal, Ed25519.PublicKey)]] = [:]
-    /// Blocks being fetched.
-    private var fetching: Set<Hash> = []
+    /// Blocks being fetched, with the view they were asked for in (asked again in a later view).
+    private var fetching: [Hash: UInt64] = [:]
     /// Signatures already verified, so a QC made of known votes is not verified twice.
     private var verifiedVotes: [UInt64: [ValidatorIndex: (Hash, Ed25519.Signature)]] = [:]
     private var now: UInt64 = 0
@@ -156,9 +162,25 @@ public struct ConsensusEngine: Sendable {
     public struct Statistics: Hashable, Sendable {
         public var signaturesVerified = 0
         public var signaturesSkipped = 0
+        public var vrfVerified = 0
+        public var signaturesMade = 0
         public var votesCast = 0
         public var timeoutsSent = 0
         public var proposalsMade = 0
+
+        /// Empty counters.
+        public init() {}
+
+        /// Adds another engine's counters (a validator's earlier lives).
+        public mutating func add(_ other: Statistics) {
+            signaturesVerified += other.signaturesVerified
+            signaturesSkipped += other.signaturesSkipped
+            vrfVerified += other.vrfVerified
+            signaturesMade += other.signaturesMade
+            votesCast += other.votesCast
+            timeoutsSent += other.timeoutsSent
+            proposalsMade += other.proposalsMade
+        }
     }
 
     /// An engine for the validator holding `signer` (nil: an observer), at genesis or restored.
@@ -266,10 +288,18 @@ public struct ConsensusEngine: Sendable {
             safety.lastVotedView = max(safety.lastVotedView, timedOut)
             actions.append(.persist(safety))
         }
+        // Requests lost to drops are asked again, or this validator could wait forever for a block.
+        if blocks[safety.highQC.blockID] == nil {
+            fetch(
+                safety.highQC.blockID,
+                count: UInt32(clamping: max(safety.highQC.height, committed.height + 1) - committed.height), from: nil)
+        }
+        for missing in waitingForParent.keys { fetch(missing, count: 1, from: nil) }
         // Re-broadcast on every firing: a timeout lost to a drop must be sent again for a TC to form.
         let message = SignBytes.timeout(chainId: chainId, view: timedOut, highQCView: safety.highQC.view)
         let timeout = Timeout(view: timedOut, highQC: safety.highQC, voter: index, signature: signer.sign(message))
         statistics.timeoutsSent += 1
+        statistics.signaturesMade += 1
         actions.append(.broadcast(.timeout(timeout)))
         actions.append(.scheduleTimer(.view(timedOut), at: now + timeoutDuration))
         addTimeout(timeout, verified: true)
@@ -294,7 +324,7 @@ public struct ConsensusEngine: Sendable {
     }
 
     private mutating func scheduleProposal() {
-        guard let index, proposedView < view, let viaTimeout = proposalPath,
+        guard let index, safety.lastProposedView < view, let viaTimeout = proposalPath,
             let parent = blocks[safety.highQC.blockID]?.block.header
         else { return }
         guard leader(view: view, height: parent.height + 1, viaTimeout: viaTimeout) == index else { return }
@@ -307,7 +337,7 @@ public struct ConsensusEngine: Sendable {
     }
 
     private mutating func proposeIfLeader(_ proposeView: UInt64) {
-        guard proposeView == view, proposedView < view, let index, let signer, let vrfKey,
+        guard proposeView == view, safety.lastProposedView < view, let index, let signer, let vrfKey,
             let viaTimeout = proposalPath, let parent = blocks[safety.highQC.blockID]?.block.header
         else { return }
         let height = parent.height + 1
@@ -315,7 +345,6 @@ public struct ConsensusEngine: Sendable {
         let epoch = schedule.epoch(ofHeight: height)
         let alpha = LeaderSchedule.vrfInput(chainId: chainId, epoch: epoch, view: view)
         guard let proof = try? VRF.prove(alpha, secretKey: vrfKey) else { return }
-        proposedView = view
         let header = BlockHeader(
             chainId: chainId, height: height, view: view, parentID: safety.highQC.blockID, stateRoot: .zero,
             transactionRoot: .zero, receiptRoot: .zero, dataAvailabilityRoot: .zero,
@@ -325,7 +354,8 @@ public struct ConsensusEngine: Sendable {
     }
 
     private mutating func finishProposal(_ block: Block) {
-        guard let signer, let index, block.header.view == view, block.header.proposer == signer.publicKey,
+        guard let signer, index != nil, block.header.view == view, safety.lastProposedView < view,
+            block.header.proposer == signer.publicKey,
             block.header.justify == safety.highQC, block.header.parentID == safety.highQC.blockID,
             let parent = blocks[block.header.parentID]?.block.header, block.header.height == parent.height + 1
         else { return }
@@ -333,16 +363,17 @@ public struct ConsensusEngine: Sendable {
         let header = block.header
         let signature = signer.sign(
             SignBytes.proposal(chainId: chainId, height: header.height, view: header.view, blockID: id))
+        // Persist before the proposal leaves: after a restart this validator proposes nothing more here.
+        safety.lastProposedView = header.view
+        actions.append(.persist(safety))
         let viaTimeout = header.justify.view + 1 != header.view
         let proposal = Proposal(
             block: block, timeoutCertificate: viaTimeout ? enteredThrough : nil, signature: signature)
         statistics.proposalsMade += 1
+        statistics.signaturesMade += 1
         actions.append(.broadcast(.proposal(proposal)))
-        // Our own block: accepted by our application already.
-        let output = try? VRF.verify(
-            LeaderSchedule.vrfInput(
-                chainId: chainId, epoch: schedule.epoch(ofHeight: header.height), view: header.view),
-            proof: header.vrfProof, publicKey: validators[index]?.vrfPublicKey ?? signer.publicKey)
+        // Our own block, accepted by our application already; our own proof needs no verifying.
+        let output = header.vrfProof.unverifiedOutput
         blocks[id] = BlockNode(block: block, checked: true, vrfOutput: output, proposal: proposal)
         tryVote(id)
     }
@@ -362,7 +393,7 @@ public struct ConsensusEngine: Sendable {
     private mutating func receiveProposal(_ proposal: Proposal, from sender: Ed25519.PublicKey) {
         let block = proposal.block
         let header = block.header
-        guard header.chainId == chainId, header.view > 0, header.height > committed.height,
+        guard header.chainId == chainId, header.view > 0, header.view + configuration.evidenceWindow >= view,
             let proposer = validators.index(of: header.proposer)
         else { return }
         guard block.encodedSize <= configuration.maximumBlockBytes else { return }
@@ -372,6 +403,7 @@ public struct ConsensusEngine: Sendable {
         recordProposal(
             view: header.view, proposer: proposer,
             SignedBlockReference(height: header.height, blockID: id, signature: proposal.signature))
+        guard header.height > committed.height else { return }
 
         // Certificates first: they move this validator forward even if the block is refused.
         guard verify(header.justify) else { return }
@@ -412,8 +444,9 @@ public struct ConsensusEngine: Sendable {
         }
     }
 
-    private func vrfOutput(of header: BlockHeader, proposer: ValidatorIndex) -> [UInt8]? {
+    private mutating func vrfOutput(of header: BlockHeader, proposer: ValidatorIndex) -> [UInt8]? {
         guard let key = validators[proposer]?.vrfPublicKey else { return nil }
+        statistics.vrfVerified += 1
         let alpha = LeaderSchedule.vrfInput(
             chainId: chainId, epoch: schedule.epoch(ofHeight: header.height), view: header.view)
         return try? VRF.verify(alpha, proof: header.vrfProof, publicKey: key)
@@ -449,12 +482,13 @@ public struct ConsensusEngine: Sendable {
             SignBytes.vote(chainId: chainId, height: header.height, view: header.view, blockID: id))
         let vote = Vote(view: header.view, height: header.height, blockID: id, voter: index, signature: signature)
         statistics.votesCast += 1
+        statistics.signaturesMade += 1
         actions.append(.broadcast(.vote(vote)))
         addVote(vote, verified: true)
     }
 
     private mutating func receiveVote(_ vote: Vote) {
-        guard vote.view >= committed.view else { return }
+        guard vote.view + configuration.evidenceWindow >= view else { return }
         if let known = votes[vote.view]?.byVoter[vote.voter] {
             guard known.blockID != vote.blockID else { return }  // a duplicate
         }
@@ -578,26 +612,27 @@ public struct ConsensusEngine: Sendable {
         scheduleProposal()
     }
 
-    private func vrfOutputForCommitted(_ header: BlockHeader) -> [UInt8]? {
+    private mutating func vrfOutputForCommitted(_ header: BlockHeader) -> [UInt8]? {
         validators.index(of: header.proposer).flatMap { vrfOutput(of: header, proposer: $0) }
     }
 
     private mutating func prune() {
         let floor = committed.height
         blocks = blocks.filter { $0.value.block.header.height >= floor }
-        let viewFloor = committed.view
-        votes = votes.filter { $0.key >= viewFloor }
-        verifiedVotes = verifiedVotes.filter { $0.key >= viewFloor }
+        // Votes and proposals stay for the evidence window; certificates no longer need them.
+        let evidenceFloor = view > configuration.evidenceWindow ? view - configuration.evidenceWindow : 0
+        votes = votes.filter { $0.key >= evidenceFloor }
+        verifiedVotes = verifiedVotes.filter { $0.key >= committed.view }
         timeouts = timeouts.filter { $0.key + 2 >= view }
-        proposals = proposals.filter { $0.key >= viewFloor }
+        proposals = proposals.filter { $0.key >= evidenceFloor }
         certificates = certificates.filter { blocks[$0.key] != nil || $0.value.height >= floor }
     }
 
     // MARK: - Block sync
 
     private mutating func fetch(_ id: Hash, count: UInt32, from peer: Ed25519.PublicKey?) {
-        guard !fetching.contains(id) else { return }
-        fetching.insert(id)
+        if let askedIn = fetching[id], askedIn >= view { return }
+        fetching[id] = view
         let request = ConsensusMessage.blockRequest(BlockRequest(blockID: id, count: count))
         if let peer { actions.append(.send(request, to: peer)) } else { actions.append(.broadcast(request)) }
     }
@@ -608,7 +643,7 @@ public struct ConsensusEngine: Sendable {
             let block = entry.block
             let header = block.header
             let id = block.id
-            fetching.remove(id)
+            fetching[id] = nil
             guard header.chainId == chainId, blocks[id] == nil, header.height > committed.height,
                 let parent = blocks[header.parentID]?.block.header, header.height == parent.height + 1,
                 header.justify.blockID == header.parentID, verify(header.justify),

@@ -165,4 +165,30 @@ struct CLITests {
             #expect((row["baselineValue"] as? Double ?? 0) > 0, "\(row)")
         }
     }
+
+    @Test("aether sim runs seeded schedules and reports zero safety violations")
+    func simulation() throws {
+        let result = try run("sim", "--seeds", "3", "--validators", "4", "--byzantine", "1", "--json")
+        #expect(result.status == 0, "\(result.standardOutput) \(result.standardError)")
+        let json = try result.json()
+        #expect(json["runs"] as? Int == 3)
+        #expect(json["failed"] as? Int == 0)
+        #expect(json["safetyViolations"] as? Int == 0)
+        #expect((json["lowestFinalizedHeight"] as? Int ?? 0) > 0)
+        let refused = try run("sim", "--validators", "3", "--byzantine", "1")
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains("byzantine"))
+    }
+
+    @Test("the consensus benchmark runs and compares with the crypto limit")
+    func consensusBenchmark() throws {
+        let result = try run("bench", "consensus", "--quick", "--json")
+        #expect(result.status == 0, "\(result.standardError)")
+        let rows = try #require(try result.json()["rows"] as? [[String: Any]])
+        #expect(rows.count == 4)
+        for row in rows {
+            #expect((row["value"] as? Double ?? 0) > 0, "\(row)")
+            #expect((row["baselineValue"] as? Double ?? 0) > 0, "\(row)")
+        }
+    }
 }

@@ -18,6 +18,8 @@ struct Sim: ParsableCommand {
     @Option(help: "The first seed.") var startSeed: UInt64 = 1
     @Option(help: "Validators (equal stake).") var validators = 4
     @Option(help: "Byzantine validators, each run as two Twins instances (keep below a third).") var byzantine = 0
+    @Flag(help: "Give the byzantine validators the largest stake strictly below a third (default: equal stakes).")
+    var maximizeByzantineStake = false
     @Option(help: "Simulated milliseconds per run.") var duration: UInt64 = 12_000
     @Option(help: "Stabilisation time: faults stop here (ms).") var stabilization: UInt64 = 3_000
     @Option(help: "Application: hashChain (payload hash chain) or bank (the chain state machine with transfers).")
@@ -53,6 +55,7 @@ struct Sim: ParsableCommand {
                 parameters.duration = duration
                 parameters.stabilization = stabilization
                 parameters.traceFrom = trace
+                parameters.maximizeByzantineStake = maximizeByzantineStake
                 var simulation = Simulation(parameters)
                 let report = simulation.run()
                 for line in report.trace { print(line) }

@@ -6,7 +6,10 @@ public import Primitives
 /// certificate (`justify`) included, so a header alone proves its parent was certified.
 public struct BlockHeader: Hashable, Sendable {
     public var chainId: String
+    /// The epoch whose validators certify this block.
+    public var epoch: UInt64
     public var height: UInt64
+    /// The view within the epoch (views restart at 1 each epoch).
     public var view: UInt64
     public var parentID: Hash
     /// State root after applying this block's transactions.
@@ -32,11 +35,13 @@ public struct BlockHeader: Hashable, Sendable {
 
     /// A header from all its fields.
     public init(
-        chainId: String, height: UInt64, view: UInt64, parentID: Hash, stateRoot: Hash, transactionRoot: Hash,
+        chainId: String, epoch: UInt64, height: UInt64, view: UInt64, parentID: Hash, stateRoot: Hash,
+        transactionRoot: Hash,
         receiptRoot: Hash, dataAvailabilityRoot: Hash, validatorSetHash: Hash, nextValidatorSetHash: Hash,
         proposer: Ed25519.PublicKey, vrfProof: VRF.Proof, timestamp: UInt64, justify: QuorumCertificate
     ) {
         self.chainId = chainId
+        self.epoch = epoch
         self.height = height
         self.view = view
         self.parentID = parentID
@@ -54,14 +59,12 @@ public struct BlockHeader: Hashable, Sendable {
 
     /// SHA-256 of the canonical encoding.
     public var id: Hash { Hashing.sha256(Canonical.encode(self)) }
-
-    /// The epoch this block belongs to.
-    public func epoch(length: UInt64) -> UInt64 { height / max(length, 1) }
 }
 
 extension BlockHeader: CanonicalCodable {
     public func encode(to encoder: inout CanonicalEncoder) {
         encoder.write(chainId)
+        encoder.write(epoch)
         encoder.write(height)
         encoder.write(view)
         encoder.write(parentID)
@@ -79,6 +82,7 @@ extension BlockHeader: CanonicalCodable {
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
         chainId = try decoder.read(String.self, maxLength: 64)
+        epoch = try decoder.read(UInt64.self)
         height = try decoder.read(UInt64.self)
         view = try decoder.read(UInt64.self)
         parentID = try decoder.read(Hash.self)
@@ -135,44 +139,69 @@ extension Block: CanonicalCodable {
     }
 }
 
-/// Proof that a block is final: a certified child in the very next view (the two-chain rule).
+/// Proof that a block is final under the two-chain rule: a chain of descendants whose last block
+/// is certified and was proposed one view after its parent.
 ///
-/// A block committed together with a descendant carries that descendant's certificate; the parent
-/// links from the block up to `child` connect the two.
+/// Usually `path` is just the block's child. A block committed together with descendants carries
+/// the descendants' path (an epoch's ending block, committed through empty suffix blocks, is the
+/// common case).
 public struct CommitCertificate: Hashable, Sendable {
-    /// The child whose parent is the committed block, proposed one view later.
-    public let child: BlockHeader
-    /// The quorum certificate of `child`.
-    public let childCertificate: QuorumCertificate
+    /// Descendants from the committed block's child up to the certified block, in order.
+    public let path: [BlockHeader]
+    /// The quorum certificate of `path.last`.
+    public let certificate: QuorumCertificate
+
+    /// The most headers a path may hold.
+    public static let maximumPath = 256
 
     /// A certificate from its parts.
-    public init(child: BlockHeader, childCertificate: QuorumCertificate) {
-        self.child = child
-        self.childCertificate = childCertificate
+    public init(path: [BlockHeader], certificate: QuorumCertificate) {
+        self.path = path
+        self.certificate = certificate
     }
 
-    /// The id of the block this certificate finalizes directly.
-    public var committedBlockID: Hash { child.parentID }
+    /// A certificate whose path is the committed block's child alone.
+    public init(child: BlockHeader, childCertificate: QuorumCertificate) {
+        self.init(path: [child], certificate: childCertificate)
+    }
+
+    /// The id of the block this certificate finalizes directly (the parent of the path).
+    public var committedBlockID: Hash { path.first?.parentID ?? .zero }
+
+    /// The certified block at the end of the path.
+    public var child: BlockHeader? { path.last }
 
     /// Checks that this certificate finalizes `header`.
     public func verify(finalizes header: BlockHeader, validators: ValidatorSet, genesisID: Hash)
         throws(CertificateError)
     {
-        guard child.parentID == header.id, child.view == header.view + 1, child.justify.blockID == header.id,
-            childCertificate.blockID == child.id, childCertificate.view == child.view
+        guard !path.isEmpty, path.count <= Self.maximumPath else { throw .notAChild }
+        var previous = header
+        var previousID = header.id
+        for link in path {
+            guard link.parentID == previousID, link.height == previous.height + 1, link.epoch == header.epoch,
+                link.justify.blockID == previousID
+            else { throw .notAChild }
+            if link != path.last { previous = link }
+            previousID = link.id
+        }
+        // `previous` is now the certified block's parent.
+        let last = path[path.count - 1]
+        guard last.view == previous.view + 1, certificate.blockID == previousID, certificate.view == last.view,
+            certificate.epoch == last.epoch
         else { throw .notAChild }
-        try childCertificate.verify(chainId: header.chainId, validators: validators, genesisID: genesisID)
+        try certificate.verify(chainId: header.chainId, validators: validators, genesisID: genesisID)
     }
 }
 
 extension CommitCertificate: CanonicalCodable {
     public func encode(to encoder: inout CanonicalEncoder) {
-        encoder.write(child)
-        encoder.write(childCertificate)
+        encoder.write(path)
+        encoder.write(certificate)
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
-        child = try decoder.read(BlockHeader.self)
-        childCertificate = try decoder.read(QuorumCertificate.self)
+        path = try decoder.readArray(of: BlockHeader.self, maxCount: Self.maximumPath)
+        certificate = try decoder.read(QuorumCertificate.self)
     }
 }

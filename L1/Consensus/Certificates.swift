@@ -30,31 +30,37 @@ extension SignerSignature: CanonicalCodable {
 /// chain id keeps a signature from being replayed on another chain.
 public enum SignBytes {
     /// What a validator signs to vote for a block.
-    public static func vote(chainId: String, height: UInt64, view: UInt64, blockID: Hash) -> [UInt8] {
-        blockMessage(tag: "aether/vote/v1", chainId: chainId, height: height, view: view, blockID: blockID)
+    public static func vote(chainId: String, epoch: UInt64, height: UInt64, view: UInt64, blockID: Hash) -> [UInt8] {
+        blockMessage(
+            tag: "aether/vote/v1", chainId: chainId, epoch: epoch, height: height, view: view, blockID: blockID)
     }
 
     /// What a leader signs to propose a block.
-    public static func proposal(chainId: String, height: UInt64, view: UInt64, blockID: Hash) -> [UInt8] {
-        blockMessage(tag: "aether/proposal/v1", chainId: chainId, height: height, view: view, blockID: blockID)
+    public static func proposal(chainId: String, epoch: UInt64, height: UInt64, view: UInt64, blockID: Hash)
+        -> [UInt8]
+    {
+        blockMessage(
+            tag: "aether/proposal/v1", chainId: chainId, epoch: epoch, height: height, view: view, blockID: blockID)
     }
 
     /// What a validator signs to time out of a view, binding the view of its highest QC.
-    public static func timeout(chainId: String, view: UInt64, highQCView: UInt64) -> [UInt8] {
+    public static func timeout(chainId: String, epoch: UInt64, view: UInt64, highQCView: UInt64) -> [UInt8] {
         var encoder = CanonicalEncoder()
         encoder.write("aether/timeout/v1")
         encoder.write(chainId)
+        encoder.write(epoch)
         encoder.write(view)
         encoder.write(highQCView)
         return encoder.bytes
     }
 
-    private static func blockMessage(tag: String, chainId: String, height: UInt64, view: UInt64, blockID: Hash)
-        -> [UInt8]
-    {
+    private static func blockMessage(
+        tag: String, chainId: String, epoch: UInt64, height: UInt64, view: UInt64, blockID: Hash
+    ) -> [UInt8] {
         var encoder = CanonicalEncoder()
         encoder.write(tag)
         encoder.write(chainId)
+        encoder.write(epoch)
         encoder.write(height)
         encoder.write(view)
         encoder.write(blockID)
@@ -64,9 +70,12 @@ public enum SignBytes {
 
 /// A quorum's votes for one block: proof that the block is certified in its view.
 ///
-/// The genesis block's certificate is the one certificate with no signatures (view and height 0).
+/// Each epoch starts from a committed base block whose certificate is the one kind with no
+/// signatures (view 0): the epoch's validators did not vote for it, the previous epoch finalized it.
 public struct QuorumCertificate: Hashable, Sendable {
-    /// The view the block was proposed in.
+    /// The epoch whose validators signed.
+    public let epoch: UInt64
+    /// The view the block was proposed in (views restart at 1 each epoch).
     public let view: UInt64
     /// The block's height.
     public let height: UInt64
@@ -76,24 +85,25 @@ public struct QuorumCertificate: Hashable, Sendable {
     public let signatures: [SignerSignature]
 
     /// A certificate from its parts (checked by `verify`).
-    public init(view: UInt64, height: UInt64, blockID: Hash, signatures: [SignerSignature]) {
+    public init(epoch: UInt64, view: UInt64, height: UInt64, blockID: Hash, signatures: [SignerSignature]) {
+        self.epoch = epoch
         self.view = view
         self.height = height
         self.blockID = blockID
         self.signatures = signatures
     }
 
-    /// The certificate of the genesis block `genesisID`.
-    public static func genesis(_ genesisID: Hash) -> QuorumCertificate {
-        QuorumCertificate(view: 0, height: 0, blockID: genesisID, signatures: [])
+    /// The certificate of the block an epoch starts from (the chain's genesis for epoch 0).
+    public static func genesis(_ base: BlockHeader, epoch: UInt64) -> QuorumCertificate {
+        QuorumCertificate(epoch: epoch, view: 0, height: base.height, blockID: base.id, signatures: [])
     }
 
-    /// True for a genesis certificate (view 0, no signatures).
-    public var isGenesis: Bool { view == 0 && height == 0 && signatures.isEmpty }
+    /// True for an epoch-base certificate (view 0, no signatures).
+    public var isGenesis: Bool { view == 0 && signatures.isEmpty }
 
-    /// Checks that a quorum of `validators` signed this block.
-    /// - Parameter genesisID: the chain's genesis block; the signature-less certificate is accepted
-    ///   for it alone.
+    /// Checks that a quorum of `validators` (the set of `epoch`) signed this block.
+    /// - Parameter genesisID: the block the epoch started from; the signature-less certificate is
+    ///   accepted for it alone.
     /// - Throws: `CertificateError` naming the first problem.
     public func verify(chainId: String, validators: ValidatorSet, genesisID: Hash) throws(CertificateError) {
         if isGenesis {
@@ -101,7 +111,7 @@ public struct QuorumCertificate: Hashable, Sendable {
             return
         }
         guard view > 0 else { throw .invalidView }
-        let message = SignBytes.vote(chainId: chainId, height: height, view: view, blockID: blockID)
+        let message = SignBytes.vote(chainId: chainId, epoch: epoch, height: height, view: view, blockID: blockID)
         try Self.verifyQuorum(signatures, validators: validators) { $0.isValidSignature($1, for: message) }
     }
 
@@ -126,6 +136,7 @@ public struct QuorumCertificate: Hashable, Sendable {
 
 extension QuorumCertificate: CanonicalCodable {
     public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.write(epoch)
         encoder.write(view)
         encoder.write(height)
         encoder.write(blockID)
@@ -133,6 +144,7 @@ extension QuorumCertificate: CanonicalCodable {
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        epoch = try decoder.read(UInt64.self)
         view = try decoder.read(UInt64.self)
         height = try decoder.read(UInt64.self)
         blockID = try decoder.read(Hash.self)
@@ -173,6 +185,8 @@ extension TimeoutSignature: CanonicalCodable {
 
 /// A quorum's timeouts for one view, and the highest QC among them: lets the next view start.
 public struct TimeoutCertificate: Hashable, Sendable {
+    /// The epoch whose validators signed.
+    public let epoch: UInt64
     /// The view that timed out.
     public let view: UInt64
     /// The timeouts, by strictly ascending signer index.
@@ -181,7 +195,8 @@ public struct TimeoutCertificate: Hashable, Sendable {
     public let highQC: QuorumCertificate
 
     /// A certificate from its parts (checked by `verify`).
-    public init(view: UInt64, signatures: [TimeoutSignature], highQC: QuorumCertificate) {
+    public init(epoch: UInt64, view: UInt64, signatures: [TimeoutSignature], highQC: QuorumCertificate) {
+        self.epoch = epoch
         self.view = view
         self.signatures = signatures
         self.highQC = highQC
@@ -194,7 +209,7 @@ public struct TimeoutCertificate: Hashable, Sendable {
     /// - Throws: `CertificateError` naming the first problem.
     public func verify(chainId: String, validators: ValidatorSet, genesisID: Hash) throws(CertificateError) {
         guard view > 0 else { throw .invalidView }
-        guard highQC.view == maxHighQCView else { throw .highQCMismatch }
+        guard highQC.view == maxHighQCView, highQC.epoch == epoch else { throw .highQCMismatch }
         guard highQC.view < view else { throw .highQCMismatch }
         var messages: [UInt64: [UInt8]] = [:]
         try QuorumCertificate.verifyQuorum(
@@ -204,7 +219,7 @@ public struct TimeoutCertificate: Hashable, Sendable {
             guard entry.highQCView < view else { throw .highQCMismatch }
             let message =
                 messages[entry.highQCView]
-                ?? SignBytes.timeout(chainId: chainId, view: view, highQCView: entry.highQCView)
+                ?? SignBytes.timeout(chainId: chainId, epoch: epoch, view: view, highQCView: entry.highQCView)
             messages[entry.highQCView] = message
             guard let validator = validators[entry.index],
                 validator.publicKey.isValidSignature(entry.signature, for: message)
@@ -216,12 +231,14 @@ public struct TimeoutCertificate: Hashable, Sendable {
 
 extension TimeoutCertificate: CanonicalCodable {
     public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.write(epoch)
         encoder.write(view)
         encoder.write(signatures)
         encoder.write(highQC)
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        epoch = try decoder.read(UInt64.self)
         view = try decoder.read(UInt64.self)
         signatures = try decoder.readArray(of: TimeoutSignature.self, maxCount: ValidatorSet.maximumSize)
         highQC = try decoder.read(QuorumCertificate.self)

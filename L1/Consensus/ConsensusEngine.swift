@@ -12,7 +12,7 @@ public struct ConsensusConfiguration: Hashable, Sendable {
     public var timeoutBackoffPercent: UInt64 = 150
     /// The longest the view timer grows (ms).
     public var maximumTimeout: UInt64 = 30_000
-    /// Heights per epoch (leader-schedule seed period).
+    /// Heights per epoch: the validator set can change, and the leader seed changes, only between epochs.
     public var epochLength: UInt64 = 100
     /// Proposals whose encoding is larger are refused.
     public var maximumBlockBytes: Int = 4 << 20
@@ -27,6 +27,8 @@ public struct ConsensusConfiguration: Hashable, Sendable {
 
 /// What a validator must not forget across a crash: it signs nothing that contradicts it.
 public struct SafetyState: Hashable, Sendable {
+    /// The epoch these views belong to (views restart every epoch).
+    public var epoch: UInt64
     /// The highest view it voted or timed out in; it never signs a vote at or below it again.
     public var lastVotedView: UInt64
     /// Its highest quorum certificate (its lock).
@@ -35,7 +37,8 @@ public struct SafetyState: Hashable, Sendable {
     public var lastProposedView: UInt64
 
     /// A safety state from its parts.
-    public init(lastVotedView: UInt64, highQC: QuorumCertificate, lastProposedView: UInt64 = 0) {
+    public init(epoch: UInt64, lastVotedView: UInt64, highQC: QuorumCertificate, lastProposedView: UInt64 = 0) {
+        self.epoch = epoch
         self.lastVotedView = lastVotedView
         self.highQC = highQC
         self.lastProposedView = lastProposedView
@@ -44,12 +47,14 @@ public struct SafetyState: Hashable, Sendable {
 
 extension SafetyState: CanonicalCodable {
     public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.write(epoch)
         encoder.write(lastVotedView)
         encoder.write(highQC)
         encoder.write(lastProposedView)
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        epoch = try decoder.read(UInt64.self)
         lastVotedView = try decoder.read(UInt64.self)
         highQC = try decoder.read(QuorumCertificate.self)
         lastProposedView = try decoder.read(UInt64.self)
@@ -70,6 +75,9 @@ public struct BlockTemplate: Hashable, Sendable {
     public let header: BlockHeader
     /// The parent's header (the state to build on).
     public let parent: BlockHeader
+    /// The block extends the epoch's ending block: it must carry no transactions and leave the
+    /// state as it is (its roots are the parent's state root and the empty roots).
+    public let isEpochSuffix: Bool
 }
 
 /// An input to the engine. Every event carries the time as milliseconds since the Unix epoch.
@@ -98,10 +106,14 @@ public enum ConsensusAction: Sendable {
     case scheduleTimer(ConsensusTimer, at: UInt64)
     /// Build a block from this template and answer with `blockBuilt`.
     case buildBlock(BlockTemplate)
-    /// Execute `block` on `parent`'s state and answer with `blockChecked`.
-    case checkBlock(Block, parent: BlockHeader)
-    /// These blocks are final, oldest first; `seeds` is the schedule state to persist with them.
-    case commit([Block], certificate: CommitCertificate, seeds: EpochSeeds)
+    /// Execute `block` on `parent`'s state and answer with `blockChecked` (an epoch-suffix block
+    /// must be empty and leave the state unchanged).
+    case checkBlock(Block, parent: BlockHeader, isEpochSuffix: Bool)
+    /// These blocks are final, oldest first; `epochState` is what to persist with them.
+    case commit([Block], certificate: CommitCertificate, epochState: EpochState)
+    /// The epoch is over: its last committed block is `base`. This engine does nothing more; start
+    /// an engine for `epochState.epoch` on `base` with that epoch's validator set.
+    case epochEnded(base: BlockHeader, epochState: EpochState)
     /// A validator equivocated.
     case reportEvidence(Evidence)
 }
@@ -113,11 +125,14 @@ public enum ConsensusAction: Sendable {
 public struct ConsensusEngine: Sendable {
     public let configuration: ConsensusConfiguration
     public let schedule: LeaderSchedule
+    /// The epoch this engine runs; it ends when the epoch's ending block is committed.
+    public let epoch: UInt64
     /// This validator's index, or nil for an observer that never signs.
     public let index: ValidatorIndex?
     private let signer: Ed25519.PrivateKey?
     private let vrfKey: VRF.SecretKey?
-    private let genesis: BlockHeader
+    /// The committed block the engine started from, and the signature-less certificate it counts as.
+    private let base: BlockHeader
     private let genesisID: Hash
     private var validators: ValidatorSet { schedule.validators }
     private var chainId: String { configuration.chainId }
@@ -131,8 +146,10 @@ public struct ConsensusEngine: Sendable {
     /// The last committed block.
     public private(set) var committed: BlockHeader
     public private(set) var committedID: Hash
-    /// Epoch seeds derived from the committed chain.
-    public private(set) var seeds: EpochSeeds
+    /// The epoch, its start and the seeds, as of the last commit.
+    public private(set) var epochState: EpochState
+    /// True once the epoch is over: the engine ignores every event.
+    public private(set) var finished = false
 
     private var blocks: [Hash: BlockNode] = [:]
     private var certificates: [Hash: QuorumCertificate] = [:]
@@ -183,35 +200,40 @@ public struct ConsensusEngine: Sendable {
         }
     }
 
-    /// An engine for the validator holding `signer` (nil: an observer), at genesis or restored.
+    /// An engine for the validator holding `signer` (nil: an observer) in the epoch of `epochState`.
     /// - Parameters:
-    ///   - genesis: the genesis header (height 0); its id roots the chain.
-    ///   - restoring: the last persisted safety state, after a restart.
-    ///   - committed: the last committed header and the seeds persisted with it, after a restart.
+    ///   - validators: the validator set of that epoch.
+    ///   - base: the last committed block (the chain's genesis at the start, the previous epoch's
+    ///     last block when an epoch begins, or the committed tip after a restart).
+    ///   - restoring: the last persisted safety state, after a restart (ignored if it belongs to
+    ///     another epoch: views restart each epoch).
     public init(
         configuration: ConsensusConfiguration,
         validators: ValidatorSet,
-        genesis: BlockHeader,
+        base: BlockHeader,
+        epochState: EpochState,
         signer: Ed25519.PrivateKey?,
         vrfKey: VRF.SecretKey?,
-        restoring: SafetyState? = nil,
-        committed: (header: BlockHeader, seeds: EpochSeeds)? = nil
+        restoring: SafetyState? = nil
     ) {
         self.configuration = configuration
-        self.schedule = LeaderSchedule(
-            chainId: configuration.chainId, validators: validators, epochLength: configuration.epochLength)
+        self.schedule = LeaderSchedule(chainId: configuration.chainId, validators: validators)
+        self.epoch = epochState.epoch
         self.signer = signer
         self.vrfKey = vrfKey
         self.index = signer.flatMap { validators.index(of: $0.publicKey) }
-        self.genesis = genesis
-        self.genesisID = genesis.id
-        let genesisQC = QuorumCertificate.genesis(genesisID)
-        self.safety = restoring ?? SafetyState(lastVotedView: 0, highQC: genesisQC)
-        self.committed = committed?.header ?? genesis
-        self.committedID = self.committed.id
-        self.seeds =
-            committed?.seeds ?? EpochSeeds(chainId: configuration.chainId, epochLength: configuration.epochLength)
-        self.blocks[committedID] = BlockNode(block: Block(header: self.committed, transactions: []), checked: true)
+        self.base = base
+        self.genesisID = base.id
+        self.epochState = epochState
+        let genesisQC = QuorumCertificate.genesis(base, epoch: epochState.epoch)
+        if let restoring, restoring.epoch == epochState.epoch {
+            self.safety = restoring
+        } else {
+            self.safety = SafetyState(epoch: epochState.epoch, lastVotedView: 0, highQC: genesisQC)
+        }
+        self.committed = base
+        self.committedID = genesisID
+        self.blocks[genesisID] = BlockNode(block: Block(header: base, transactions: []), checked: true)
         self.certificates[genesisID] = genesisQC
         self.view = max(safety.highQC.view + 1, 1)
     }
@@ -227,6 +249,7 @@ public struct ConsensusEngine: Sendable {
     /// Handles one event and returns the actions to perform, in order.
     public mutating func on(_ event: ConsensusEvent) -> [ConsensusAction] {
         actions = []
+        guard !finished else { return [] }
         switch event {
         case .start(let time):
             now = time
@@ -296,8 +319,9 @@ public struct ConsensusEngine: Sendable {
         }
         for missing in waitingForParent.keys { fetch(missing, count: 1, from: nil) }
         // Re-broadcast on every firing: a timeout lost to a drop must be sent again for a TC to form.
-        let message = SignBytes.timeout(chainId: chainId, view: timedOut, highQCView: safety.highQC.view)
-        let timeout = Timeout(view: timedOut, highQC: safety.highQC, voter: index, signature: signer.sign(message))
+        let message = SignBytes.timeout(chainId: chainId, epoch: epoch, view: timedOut, highQCView: safety.highQC.view)
+        let timeout = Timeout(
+            epoch: epoch, view: timedOut, highQC: safety.highQC, voter: index, signature: signer.sign(message))
         statistics.timeoutsSent += 1
         statistics.signaturesMade += 1
         actions.append(.broadcast(.timeout(timeout)))
@@ -311,7 +335,7 @@ public struct ConsensusEngine: Sendable {
     /// or nil when the seed it needs is not known yet.
     private func leader(view: UInt64, height: UInt64, viaTimeout: Bool) -> ValidatorIndex? {
         if viaTimeout { return schedule.roundRobinLeader(view: view) }
-        guard let seed = seeds.seed(epoch: schedule.epoch(ofHeight: height)) else { return nil }
+        guard let seed = epochState.seed(epoch: epoch) else { return nil }
         return schedule.weightedLeader(view: view, seed: seed)
     }
 
@@ -324,7 +348,7 @@ public struct ConsensusEngine: Sendable {
     }
 
     private mutating func scheduleProposal() {
-        guard let index, safety.lastProposedView < view, let viaTimeout = proposalPath,
+        guard !finished, let index, safety.lastProposedView < view, let viaTimeout = proposalPath,
             let parent = blocks[safety.highQC.blockID]?.block.header
         else { return }
         guard leader(view: view, height: parent.height + 1, viaTimeout: viaTimeout) == index else { return }
@@ -342,15 +366,17 @@ public struct ConsensusEngine: Sendable {
         else { return }
         let height = parent.height + 1
         guard leader(view: view, height: height, viaTimeout: viaTimeout) == index else { return }
-        let epoch = schedule.epoch(ofHeight: height)
         let alpha = LeaderSchedule.vrfInput(chainId: chainId, epoch: epoch, view: view)
         guard let proof = try? VRF.prove(alpha, secretKey: vrfKey) else { return }
         let header = BlockHeader(
-            chainId: chainId, height: height, view: view, parentID: safety.highQC.blockID, stateRoot: .zero,
+            chainId: chainId, epoch: epoch, height: height, view: view, parentID: safety.highQC.blockID,
+            stateRoot: .zero,
             transactionRoot: .zero, receiptRoot: .zero, dataAvailabilityRoot: .zero,
             validatorSetHash: validators.hash, nextValidatorSetHash: validators.hash, proposer: signer.publicKey,
             vrfProof: proof, timestamp: max(now, parent.timestamp + 1), justify: safety.highQC)
-        actions.append(.buildBlock(BlockTemplate(header: header, parent: parent)))
+        actions.append(
+            .buildBlock(
+                BlockTemplate(header: header, parent: parent, isEpochSuffix: parent.height >= epochState.endingHeight)))
     }
 
     private mutating func finishProposal(_ block: Block) {
@@ -362,7 +388,7 @@ public struct ConsensusEngine: Sendable {
         let id = block.id
         let header = block.header
         let signature = signer.sign(
-            SignBytes.proposal(chainId: chainId, height: header.height, view: header.view, blockID: id))
+            SignBytes.proposal(chainId: chainId, epoch: epoch, height: header.height, view: header.view, blockID: id))
         // Persist before the proposal leaves: after a restart this validator proposes nothing more here.
         safety.lastProposedView = header.view
         actions.append(.persist(safety))
@@ -386,14 +412,16 @@ public struct ConsensusEngine: Sendable {
         case .vote(let vote): receiveVote(vote)
         case .timeout(let timeout): receiveTimeout(timeout)
         case .blockResponse(let certified): receiveBlocks(certified)
-        case .blockRequest: break  // answered by the driver, which also holds committed blocks
+        case .blockRequest, .syncRequest, .syncResponse:
+            break  // the driver answers and applies these: it holds the committed chain
         }
     }
 
     private mutating func receiveProposal(_ proposal: Proposal, from sender: Ed25519.PublicKey) {
         let block = proposal.block
         let header = block.header
-        guard header.chainId == chainId, header.view > 0, header.view + configuration.evidenceWindow >= view,
+        guard header.chainId == chainId, header.epoch == epoch, header.view > 0,
+            header.view + configuration.evidenceWindow >= view,
             let proposer = validators.index(of: header.proposer)
         else { return }
         guard block.encodedSize <= configuration.maximumBlockBytes else { return }
@@ -406,12 +434,13 @@ public struct ConsensusEngine: Sendable {
         guard header.height > committed.height else { return }
 
         // Certificates first: they move this validator forward even if the block is refused.
-        guard verify(header.justify) else { return }
+        guard header.justify.epoch == epoch, verify(header.justify) else { return }
         addCertificate(header.justify)
         if let tc = proposal.timeoutCertificate {
-            guard tc.view + 1 == header.view, verify(tc) else { return }
+            guard tc.epoch == epoch, tc.view + 1 == header.view, verify(tc) else { return }
             addTimeoutCertificate(tc)
         }
+        guard !finished else { return }
         if header.view > view {
             early[header.view, default: []].append((proposal, sender))
             return
@@ -425,10 +454,13 @@ public struct ConsensusEngine: Sendable {
             return
         }
         guard header.height == parent.height + 1, header.justify.blockID == header.parentID,
-            header.justify.view == parent.view, header.timestamp > parent.timestamp,
+            header.justify.view == (header.parentID == genesisID ? 0 : parent.view),
+            header.timestamp > parent.timestamp,
             header.timestamp <= now + configuration.maximumClockDrift,
             header.validatorSetHash == validators.hash
         else { return }
+        let isSuffix = parent.height >= epochState.endingHeight
+        guard !isSuffix || block.transactions.isEmpty else { return }
         let viaTimeout = header.justify.view + 1 != header.view
         if viaTimeout {
             guard let tc = proposal.timeoutCertificate, tc.view + 1 == header.view else { return }
@@ -437,7 +469,7 @@ public struct ConsensusEngine: Sendable {
         guard let output = vrfOutput(of: header, proposer: proposer) else { return }
         if blocks[id] == nil {
             blocks[id] = BlockNode(block: block, checked: false, vrfOutput: output, proposal: proposal)
-            actions.append(.checkBlock(block, parent: parent))
+            actions.append(.checkBlock(block, parent: parent, isEpochSuffix: isSuffix))
         } else if blocks[id]?.proposal == nil {
             blocks[id]?.proposal = proposal
             tryVote(id)
@@ -447,8 +479,7 @@ public struct ConsensusEngine: Sendable {
     private mutating func vrfOutput(of header: BlockHeader, proposer: ValidatorIndex) -> [UInt8]? {
         guard let key = validators[proposer]?.vrfPublicKey else { return nil }
         statistics.vrfVerified += 1
-        let alpha = LeaderSchedule.vrfInput(
-            chainId: chainId, epoch: schedule.epoch(ofHeight: header.height), view: header.view)
+        let alpha = LeaderSchedule.vrfInput(chainId: chainId, epoch: header.epoch, view: header.view)
         return try? VRF.verify(alpha, proof: header.vrfProof, publicKey: key)
     }
 
@@ -467,7 +498,8 @@ public struct ConsensusEngine: Sendable {
     /// Votes for block `id` if every voting rule holds (§3).
     private mutating func tryVote(_ id: Hash) {
         // Only blocks that came in a proposal (with its leader checks) get a vote, never fetched ones.
-        guard let index, let signer, let node = blocks[id], node.checked, let proposal = node.proposal else { return }
+        guard !finished, let index, let signer, let node = blocks[id], node.checked, let proposal = node.proposal
+        else { return }
         let header = node.block.header
         guard header.view == view, header.view > safety.lastVotedView else { return }
         let happy = header.justify.view + 1 == header.view
@@ -479,8 +511,9 @@ public struct ConsensusEngine: Sendable {
         safety.lastVotedView = header.view
         actions.append(.persist(safety))
         let signature = signer.sign(
-            SignBytes.vote(chainId: chainId, height: header.height, view: header.view, blockID: id))
-        let vote = Vote(view: header.view, height: header.height, blockID: id, voter: index, signature: signature)
+            SignBytes.vote(chainId: chainId, epoch: epoch, height: header.height, view: header.view, blockID: id))
+        let vote = Vote(
+            epoch: epoch, view: header.view, height: header.height, blockID: id, voter: index, signature: signature)
         statistics.votesCast += 1
         statistics.signaturesMade += 1
         actions.append(.broadcast(.vote(vote)))
@@ -488,7 +521,7 @@ public struct ConsensusEngine: Sendable {
     }
 
     private mutating func receiveVote(_ vote: Vote) {
-        guard vote.view + configuration.evidenceWindow >= view else { return }
+        guard vote.epoch == epoch, vote.view + configuration.evidenceWindow >= view else { return }
         if let known = votes[vote.view]?.byVoter[vote.voter] {
             guard known.blockID != vote.blockID else { return }  // a duplicate
         }
@@ -504,7 +537,7 @@ public struct ConsensusEngine: Sendable {
             if earlier.blockID != vote.blockID {
                 report(
                     Evidence(
-                        kind: .vote, chainId: chainId, validator: validator.publicKey, view: vote.view,
+                        kind: .vote, chainId: chainId, validator: validator.publicKey, epoch: epoch, view: vote.view,
                         SignedBlockReference(
                             height: earlier.height, blockID: earlier.blockID, signature: earlier.signature),
                         SignedBlockReference(height: vote.height, blockID: vote.blockID, signature: vote.signature)))
@@ -518,12 +551,13 @@ public struct ConsensusEngine: Sendable {
         guard certificates[vote.blockID] == nil, validators.isQuorum(round.stake[vote.blockID] ?? 0) else { return }
         let signers = round.byVoter.filter { $0.value.blockID == vote.blockID }.sorted { $0.key < $1.key }
         let qc = QuorumCertificate(
-            view: vote.view, height: vote.height, blockID: vote.blockID,
+            epoch: epoch, view: vote.view, height: vote.height, blockID: vote.blockID,
             signatures: signers.map { SignerSignature(index: $0.key, signature: $0.value.signature) })
         addCertificate(qc)
     }
 
     private mutating func receiveTimeout(_ timeout: Timeout) {
+        guard timeout.epoch == epoch else { return }
         guard timeout.view >= view, timeouts[timeout.view]?.byVoter[timeout.voter] == nil else {
             // An old view's timeout may still carry a higher QC than ours.
             if timeout.highQC.view > safety.highQC.view, verify(timeout.highQC) { addCertificate(timeout.highQC) }
@@ -552,7 +586,7 @@ public struct ConsensusEngine: Sendable {
         let entries = current.byVoter.sorted { $0.key < $1.key }
         let highQC = entries.map(\.value.highQC).max { $0.view < $1.view }!
         let tc = TimeoutCertificate(
-            view: timeout.view,
+            epoch: epoch, view: timeout.view,
             signatures: entries.map {
                 TimeoutSignature(index: $0.key, highQCView: $0.value.highQC.view, signature: $0.value.signature)
             },
@@ -585,7 +619,7 @@ public struct ConsensusEngine: Sendable {
 
     /// The two-chain rule: a QC for `B'` whose parent `B` is one view earlier commits `B`.
     private mutating func tryCommit(through qc: QuorumCertificate) {
-        guard let child = blocks[qc.blockID]?.block.header, let parentNode = blocks[child.parentID],
+        guard !finished, let child = blocks[qc.blockID]?.block.header, let parentNode = blocks[child.parentID],
             parentNode.block.header.view + 1 == child.view,
             parentNode.block.header.height > committed.height
         else { return }
@@ -598,17 +632,33 @@ public struct ConsensusEngine: Sendable {
             cursor = node.block.header.parentID
         }
         chain.reverse()
+        // An epoch's chain ends at its ending block: empty suffix blocks committed with it are
+        // not part of the chain (they only carried the certificate), so every validator closes
+        // the epoch on the same block whatever suffix blocks its commit happened to include.
+        let ending = epochState.endingHeight
+        var path = [child]
+        if let cut = chain.firstIndex(where: { $0.header.height > ending }) {
+            path = chain[cut...].map(\.header) + [child]
+            chain.removeSubrange(cut...)
+        }
         for block in chain {
             if let output = blocks[block.id]?.vrfOutput ?? vrfOutputForCommitted(block.header) {
-                seeds.recordCommitted(height: block.header.height, output: output)
+                epochState.recordCommitted(block.header, output: output)
             }
         }
-        let certificate = CommitCertificate(child: child, childCertificate: qc)
-        committed = chain.last!.header
+        guard let last = chain.last else { return }
+        let certificate = CommitCertificate(path: path, certificate: qc)
+        committed = last.header
         committedID = committed.id
-        actions.append(.commit(chain, certificate: certificate, seeds: seeds))
+        let closes = committed.height >= ending
+        if closes { epochState.close(on: committed) }
+        actions.append(.commit(chain, certificate: certificate, epochState: epochState))
+        if closes {
+            finished = true
+            actions.append(.epochEnded(base: committed, epochState: epochState))
+            return
+        }
         prune()
-        // Commits can unlock proposals that needed a seed.
         scheduleProposal()
     }
 
@@ -644,7 +694,8 @@ public struct ConsensusEngine: Sendable {
             let header = block.header
             let id = block.id
             fetching[id] = nil
-            guard header.chainId == chainId, blocks[id] == nil, header.height > committed.height,
+            guard !finished, header.chainId == chainId, header.epoch == epoch, blocks[id] == nil,
+                header.height > committed.height,
                 let parent = blocks[header.parentID]?.block.header, header.height == parent.height + 1,
                 header.justify.blockID == header.parentID, verify(header.justify),
                 let proposer = validators.index(of: header.proposer),
@@ -652,7 +703,7 @@ public struct ConsensusEngine: Sendable {
             else { continue }
             blocks[id] = BlockNode(block: block, checked: false, vrfOutput: output)
             addCertificate(header.justify)
-            actions.append(.checkBlock(block, parent: parent))
+            actions.append(.checkBlock(block, parent: parent, isEpochSuffix: parent.height >= epochState.endingHeight))
             if let qc = entry.certificate, qc.blockID == id, verify(qc) { addCertificate(qc) }
             if let waiting = waitingForParent.removeValue(forKey: id) {
                 for (proposal, sender) in waiting { receiveProposal(proposal, from: sender) }
@@ -677,7 +728,9 @@ public struct ConsensusEngine: Sendable {
         if qc.isGenesis { return qc.blockID == genesisID }
         if certificates[qc.blockID] == qc { return true }
         let known = verifiedVotes[qc.view] ?? [:]
-        let message = SignBytes.vote(chainId: chainId, height: qc.height, view: qc.view, blockID: qc.blockID)
+        guard qc.epoch == epoch else { return false }
+        let message = SignBytes.vote(
+            chainId: chainId, epoch: epoch, height: qc.height, view: qc.view, blockID: qc.blockID)
         var verifiedNow = 0
         var skipped = 0
         do {
@@ -715,7 +768,10 @@ public struct ConsensusEngine: Sendable {
     private mutating func recordProposal(view: UInt64, proposer: ValidatorIndex, _ reference: SignedBlockReference) {
         if let earlier = proposals[view]?[proposer] {
             if earlier.blockID != reference.blockID, let key = validators[proposer]?.publicKey {
-                report(Evidence(kind: .proposal, chainId: chainId, validator: key, view: view, earlier, reference))
+                report(
+                    Evidence(
+                        kind: .proposal, chainId: chainId, validator: key, epoch: epoch, view: view, earlier, reference)
+                )
             }
             return
         }

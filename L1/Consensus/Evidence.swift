@@ -13,6 +13,7 @@ public struct Evidence: Hashable, Sendable {
     public let chainId: String
     /// The offender's signing key.
     public let validator: Ed25519.PublicKey
+    public let epoch: UInt64
     public let view: UInt64
     /// The two signed (height, block id) pairs, ordered by block id so one equivocation has one form.
     public let first: SignedBlockReference
@@ -20,12 +21,13 @@ public struct Evidence: Hashable, Sendable {
 
     /// Evidence from two conflicting signed references (put in canonical order here).
     public init(
-        kind: Kind, chainId: String, validator: Ed25519.PublicKey, view: UInt64,
+        kind: Kind, chainId: String, validator: Ed25519.PublicKey, epoch: UInt64, view: UInt64,
         _ a: SignedBlockReference, _ b: SignedBlockReference
     ) {
         self.kind = kind
         self.chainId = chainId
         self.validator = validator
+        self.epoch = epoch
         self.view = view
         (first, second) = a.blockID < b.blockID ? (a, b) : (b, a)
     }
@@ -38,10 +40,13 @@ public struct Evidence: Hashable, Sendable {
             let message =
                 switch kind {
                 case .vote:
-                    SignBytes.vote(chainId: chainId, height: reference.height, view: view, blockID: reference.blockID)
+                    SignBytes.vote(
+                        chainId: chainId, epoch: epoch, height: reference.height, view: view, blockID: reference.blockID
+                    )
                 case .proposal:
                     SignBytes.proposal(
-                        chainId: chainId, height: reference.height, view: view, blockID: reference.blockID)
+                        chainId: chainId, epoch: epoch, height: reference.height, view: view, blockID: reference.blockID
+                    )
                 }
             guard validator.isValidSignature(reference.signature, for: message) else { throw .badSignature }
         }
@@ -84,6 +89,7 @@ extension Evidence: CanonicalCodable {
         encoder.write(kind.rawValue)
         encoder.write(chainId)
         encoder.write(validator)
+        encoder.write(epoch)
         encoder.write(view)
         encoder.write(first)
         encoder.write(second)
@@ -91,18 +97,20 @@ extension Evidence: CanonicalCodable {
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
         let offset = decoder.offset
-        guard let kind = Kind(rawValue: try decoder.read(UInt8.self)) else {
-            throw .unknownTag(offset: offset, tag: 0, type: "Evidence.Kind")
+        let tag = try decoder.read(UInt8.self)
+        guard let kind = Kind(rawValue: tag) else {
+            throw .unknownTag(offset: offset, tag: UInt64(tag), type: "Evidence.Kind")
         }
         let chainId = try decoder.read(String.self, maxLength: 64)
         let validator = try decoder.read(Ed25519.PublicKey.self)
+        let epoch = try decoder.read(UInt64.self)
         let view = try decoder.read(UInt64.self)
         let first = try decoder.read(SignedBlockReference.self)
         let second = try decoder.read(SignedBlockReference.self)
         guard first.blockID < second.blockID else {
             throw .invalidValue(offset: offset, reason: "evidence references are not in canonical order")
         }
-        self.init(kind: kind, chainId: chainId, validator: validator, view: view, first, second)
+        self.init(kind: kind, chainId: chainId, validator: validator, epoch: epoch, view: view, first, second)
     }
 }
 

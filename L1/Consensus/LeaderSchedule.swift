@@ -6,24 +6,18 @@ public import Primitives
 ///   view, unknown before the seed is fixed.
 /// - After a timeout the *round-robin* leader `validators[view mod n]` proposes instead, so an
 ///   offline validator cannot be drawn view after view.
-/// Epoch seeds mix the VRF outputs of every block two epochs back (`EpochSeeds`).
+/// Epoch seeds mix the VRF outputs of every block two epochs back (`EpochState`).
 public struct LeaderSchedule: Sendable {
     /// The chain the schedule is for.
     public let chainId: String
-    /// The validators (fixed for the epochs this schedule covers).
+    /// The validators of the epoch.
     public let validators: ValidatorSet
-    /// Heights per epoch.
-    public let epochLength: UInt64
 
     /// A schedule over `validators`.
-    public init(chainId: String, validators: ValidatorSet, epochLength: UInt64) {
+    public init(chainId: String, validators: ValidatorSet) {
         self.chainId = chainId
         self.validators = validators
-        self.epochLength = max(epochLength, 1)
     }
-
-    /// The epoch of a block at `height`.
-    public func epoch(ofHeight height: UInt64) -> UInt64 { height / epochLength }
 
     /// The stake-weighted leader of `view` under `seed`.
     public func weightedLeader(view: UInt64, seed: Hash) -> ValidatorIndex {
@@ -67,80 +61,92 @@ public struct LeaderSchedule: Sendable {
     }
 }
 
-/// The epoch seeds known so far, and the VRF outputs collected towards the next ones.
+/// Where the chain is in its epochs: the current epoch, the height it started at, the seeds known
+/// so far and the VRF outputs collected towards the next ones. Persisted with every commit, so a
+/// restarted validator resumes with the same epoch and schedule.
 ///
-/// `seed(0) = seed(1)` derive from the chain id; `seed(e) = SHA-256(tag ‖ seed(e−1) ‖ β…)` over
-/// the VRF outputs of the committed blocks of epoch `e − 2`, in height order. The value is
-/// persisted with each commit so a restarted validator resumes with the same schedule.
-public struct EpochSeeds: Hashable, Sendable {
-    /// Known seeds by epoch (old ones are dropped).
-    public private(set) var seeds: [UInt64: Hash]
-    /// Outputs of committed blocks, per epoch still being filled.
-    public private(set) var outputs: [UInt64: [[UInt8]]]
+/// An epoch runs `epochLength` heights from `startHeight`; its last block is the *ending block*.
+/// Blocks proposed on top of the ending block before it is committed stay in the epoch but carry
+/// no transactions (the *suffix*); the next epoch starts on the last committed block of the epoch.
+/// `seed(0) = seed(1)` derive from the chain id; when epoch `e` closes,
+/// `seed(e + 2) = SHA-256(tag ‖ seed(e + 1) ‖ β…)` over the VRF outputs of its committed blocks.
+public struct EpochState: Hashable, Sendable {
+    /// The current epoch.
+    public private(set) var epoch: UInt64
+    /// The height of the current epoch's first block.
+    public private(set) var startHeight: UInt64
     /// Heights per epoch.
     public let epochLength: UInt64
+    /// Known seeds by epoch (old ones are dropped).
+    public private(set) var seeds: [UInt64: Hash]
+    /// VRF outputs of the current epoch's committed blocks, in height order.
+    public private(set) var outputs: [[UInt8]]
 
-    /// The seeds of a new chain.
+    /// The state of a new chain: epoch 0 starts right after the genesis block (height 0).
     public init(chainId: String, epochLength: UInt64) {
         var encoder = CanonicalEncoder()
         encoder.write("aether/epoch-seed/genesis")
         encoder.write(chainId)
         let genesis = Hashing.sha256(encoder.bytes)
-        self.seeds = [0: genesis, 1: genesis]
-        self.outputs = [:]
+        self.epoch = 0
+        self.startHeight = 1
         self.epochLength = max(epochLength, 1)
+        self.seeds = [0: genesis, 1: genesis]
+        self.outputs = []
     }
 
-    /// The seed of `epoch`, or nil while the blocks it depends on are not all committed.
+    /// The height of the current epoch's ending block.
+    public var endingHeight: UInt64 { startHeight + epochLength - 1 }
+
+    /// The seed of `epoch`, or nil when it is not fixed yet (or long forgotten).
     public func seed(epoch: UInt64) -> Hash? { seeds[epoch] }
 
-    /// Records the VRF output of the committed block at `height`; blocks must come in height order.
-    public mutating func recordCommitted(height: UInt64, output: [UInt8]) {
-        let epoch = height / epochLength
-        outputs[epoch, default: []].append(output)
-        guard height % epochLength == epochLength - 1, let previous = seeds[epoch + 1] else { return }
-        // The epoch is complete: seed(epoch + 2) is now fixed.
+    /// Records a committed block of the current epoch (in height order).
+    public mutating func recordCommitted(_ header: BlockHeader, output: [UInt8]) {
+        guard header.epoch == epoch else { return }
+        outputs.append(output)
+    }
+
+    /// Closes the current epoch on its last committed block `base` (the ending block or a suffix
+    /// block): fixes `seed(epoch + 2)` and starts the next epoch at `base.height + 1`.
+    public mutating func close(on base: BlockHeader) {
         var encoder = CanonicalEncoder()
         encoder.write("aether/epoch-seed/v1")
-        encoder.write(previous)
-        for output in outputs[epoch] ?? [] { encoder.write(fixed: output) }
+        encoder.write(seeds[epoch + 1] ?? .zero)
+        for output in outputs { encoder.write(fixed: output) }
         seeds[epoch + 2] = Hashing.sha256(encoder.bytes)
-        outputs[epoch] = nil
-        for old in seeds.keys where old + 3 < epoch { seeds[old] = nil }
+        outputs = []
+        epoch += 1
+        startHeight = base.height + 1
+        for old in seeds.keys where old + 1 < epoch { seeds[old] = nil }
     }
 }
 
-extension EpochSeeds: CanonicalCodable {
+extension EpochState: CanonicalCodable {
     public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.write(epoch)
+        encoder.write(startHeight)
         encoder.write(epochLength)
         let seedEpochs = seeds.keys.sorted()
         encoder.writeLength(seedEpochs.count)
         for epoch in seedEpochs {
             encoder.write(epoch)
-            encoder.write(seeds[epoch]!)
+            encoder.write(seeds[epoch] ?? .zero)
         }
-        let outputEpochs = outputs.keys.sorted()
-        encoder.writeLength(outputEpochs.count)
-        for epoch in outputEpochs {
-            encoder.write(epoch)
-            encoder.writeLength(outputs[epoch]!.count)
-            for output in outputs[epoch]! { encoder.write(bytes: output) }
-        }
+        encoder.writeLength(outputs.count)
+        for output in outputs { encoder.write(bytes: output) }
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        epoch = try decoder.read(UInt64.self)
+        startHeight = try decoder.read(UInt64.self)
         epochLength = max(try decoder.read(UInt64.self), 1)
         seeds = [:]
         for _ in 0..<(try decoder.readLength(limit: 16)) {
             let epoch = try decoder.read(UInt64.self)
             seeds[epoch] = try decoder.read(Hash.self)
         }
-        outputs = [:]
-        for _ in 0..<(try decoder.readLength(limit: 16)) {
-            let epoch = try decoder.read(UInt64.self)
-            var list: [[UInt8]] = []
-            for _ in 0..<(try decoder.readLength(limit: 1 << 20)) { list.append(try decoder.readBytes(maxLength: 64)) }
-            outputs[epoch] = list
-        }
+        outputs = []
+        for _ in 0..<(try decoder.readLength(limit: 1 << 24)) { outputs.append(try decoder.readBytes(maxLength: 64)) }
     }
 }

@@ -2,6 +2,7 @@ public import Primitives
 
 /// A validator's signed vote for a block.
 public struct Vote: Hashable, Sendable {
+    public let epoch: UInt64
     public let view: UInt64
     public let height: UInt64
     public let blockID: Hash
@@ -11,7 +12,10 @@ public struct Vote: Hashable, Sendable {
     public let signature: Ed25519.Signature
 
     /// A vote from its parts.
-    public init(view: UInt64, height: UInt64, blockID: Hash, voter: ValidatorIndex, signature: Ed25519.Signature) {
+    public init(
+        epoch: UInt64, view: UInt64, height: UInt64, blockID: Hash, voter: ValidatorIndex, signature: Ed25519.Signature
+    ) {
+        self.epoch = epoch
         self.view = view
         self.height = height
         self.blockID = blockID
@@ -22,13 +26,14 @@ public struct Vote: Hashable, Sendable {
     /// True when the signature is the voter's, for these fields on `chainId`.
     public func isValid(chainId: String, validators: ValidatorSet) -> Bool {
         guard let validator = validators[voter] else { return false }
-        let message = SignBytes.vote(chainId: chainId, height: height, view: view, blockID: blockID)
+        let message = SignBytes.vote(chainId: chainId, epoch: epoch, height: height, view: view, blockID: blockID)
         return validator.publicKey.isValidSignature(signature, for: message)
     }
 }
 
 extension Vote: CanonicalCodable {
     public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.write(epoch)
         encoder.write(view)
         encoder.write(height)
         encoder.write(blockID)
@@ -37,6 +42,7 @@ extension Vote: CanonicalCodable {
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        epoch = try decoder.read(UInt64.self)
         view = try decoder.read(UInt64.self)
         height = try decoder.read(UInt64.self)
         blockID = try decoder.read(Hash.self)
@@ -47,6 +53,7 @@ extension Vote: CanonicalCodable {
 
 /// A validator giving up on a view, with its highest quorum certificate.
 public struct Timeout: Hashable, Sendable {
+    public let epoch: UInt64
     public let view: UInt64
     /// The sender's highest QC; its view is what the signature binds.
     public let highQC: QuorumCertificate
@@ -55,7 +62,10 @@ public struct Timeout: Hashable, Sendable {
     public let signature: Ed25519.Signature
 
     /// A timeout from its parts.
-    public init(view: UInt64, highQC: QuorumCertificate, voter: ValidatorIndex, signature: Ed25519.Signature) {
+    public init(
+        epoch: UInt64, view: UInt64, highQC: QuorumCertificate, voter: ValidatorIndex, signature: Ed25519.Signature
+    ) {
+        self.epoch = epoch
         self.view = view
         self.highQC = highQC
         self.voter = voter
@@ -64,14 +74,15 @@ public struct Timeout: Hashable, Sendable {
 
     /// True when the signature is the voter's for this view and high-QC view.
     public func isValid(chainId: String, validators: ValidatorSet) -> Bool {
-        guard let validator = validators[voter], highQC.view < view else { return false }
-        let message = SignBytes.timeout(chainId: chainId, view: view, highQCView: highQC.view)
+        guard let validator = validators[voter], highQC.view < view, highQC.epoch == epoch else { return false }
+        let message = SignBytes.timeout(chainId: chainId, epoch: epoch, view: view, highQCView: highQC.view)
         return validator.publicKey.isValidSignature(signature, for: message)
     }
 }
 
 extension Timeout: CanonicalCodable {
     public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.write(epoch)
         encoder.write(view)
         encoder.write(highQC)
         encoder.write(voter)
@@ -79,6 +90,7 @@ extension Timeout: CanonicalCodable {
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        epoch = try decoder.read(UInt64.self)
         view = try decoder.read(UInt64.self)
         highQC = try decoder.read(QuorumCertificate.self)
         voter = try decoder.read(UInt32.self)
@@ -105,7 +117,8 @@ public struct Proposal: Hashable, Sendable {
     /// True when the proposer's signature covers this block.
     public func isSignedByProposer(id: Hash) -> Bool {
         let header = block.header
-        let message = SignBytes.proposal(chainId: header.chainId, height: header.height, view: header.view, blockID: id)
+        let message = SignBytes.proposal(
+            chainId: header.chainId, epoch: header.epoch, height: header.height, view: header.view, blockID: id)
         return header.proposer.isValidSignature(signature, for: message)
     }
 }
@@ -133,6 +146,70 @@ public enum ConsensusMessage: Hashable, Sendable {
     case blockRequest(BlockRequest)
     /// Blocks with the certificates that justify them, oldest first.
     case blockResponse([CertifiedBlock])
+    /// Ask for committed blocks from a height on (catching up across epochs).
+    case syncRequest(SyncRequest)
+    /// Committed blocks, oldest first, and the certificate that finalizes the last one.
+    case syncResponse(SyncResponse)
+
+    /// The epoch the message belongs to, for messages that belong to one.
+    public var epoch: UInt64? {
+        switch self {
+        case .proposal(let proposal): proposal.block.header.epoch
+        case .vote(let vote): vote.epoch
+        case .timeout(let timeout): timeout.epoch
+        case .blockRequest, .blockResponse, .syncRequest, .syncResponse: nil
+        }
+    }
+}
+
+/// A request for committed blocks starting at `fromHeight`.
+public struct SyncRequest: Hashable, Sendable {
+    public let fromHeight: UInt64
+    /// At most this many blocks (capped at `BlockRequest.maximumCount`).
+    public let count: UInt32
+
+    /// A request for up to `count` committed blocks from `fromHeight`.
+    public init(fromHeight: UInt64, count: UInt32) {
+        self.fromHeight = fromHeight
+        self.count = min(max(count, 1), BlockRequest.maximumCount)
+    }
+}
+
+/// Committed blocks and the commit certificate of the last one: the parent links make the whole
+/// run final once the certificate verifies.
+public struct SyncResponse: Hashable, Sendable {
+    public let blocks: [Block]
+    public let certificate: CommitCertificate
+
+    /// A response from its parts.
+    public init(blocks: [Block], certificate: CommitCertificate) {
+        self.blocks = blocks
+        self.certificate = certificate
+    }
+}
+
+extension SyncRequest: CanonicalCodable {
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.write(fromHeight)
+        encoder.write(count)
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        let height = try decoder.read(UInt64.self)
+        self.init(fromHeight: height, count: try decoder.read(UInt32.self))
+    }
+}
+
+extension SyncResponse: CanonicalCodable {
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.write(blocks)
+        encoder.write(certificate)
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        blocks = try decoder.readArray(of: Block.self, maxCount: Int(BlockRequest.maximumCount))
+        certificate = try decoder.read(CommitCertificate.self)
+    }
 }
 
 /// A request for missing blocks.
@@ -207,6 +284,12 @@ extension ConsensusMessage: CanonicalCodable {
         case .blockResponse(let blocks):
             encoder.write(UInt8(5))
             encoder.write(blocks)
+        case .syncRequest(let request):
+            encoder.write(UInt8(6))
+            encoder.write(request)
+        case .syncResponse(let response):
+            encoder.write(UInt8(7))
+            encoder.write(response)
         }
     }
 
@@ -220,6 +303,8 @@ extension ConsensusMessage: CanonicalCodable {
         case 5:
             self = .blockResponse(
                 try decoder.readArray(of: CertifiedBlock.self, maxCount: Int(BlockRequest.maximumCount)))
+        case 6: self = .syncRequest(try decoder.read(SyncRequest.self))
+        case 7: self = .syncResponse(try decoder.read(SyncResponse.self))
         case let tag: throw .unknownTag(offset: offset, tag: UInt64(tag), type: "ConsensusMessage")
         }
     }

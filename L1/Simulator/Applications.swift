@@ -7,8 +7,9 @@ import Storage
 protocol SimulatedApplication {
     /// Fills in a leader's block (transactions and roots).
     mutating func build(_ template: BlockTemplate, instance: Int, random: inout SeededRandom) -> Block
-    /// Executes a proposed block on its parent's state; true when every root matches.
-    mutating func check(_ block: Block, parent: BlockHeader) -> Bool
+    /// Executes a proposed block on its parent's state; true when every root matches. An epoch
+    /// suffix block must be empty and leave the state as it is.
+    mutating func check(_ block: Block, parent: BlockHeader, isEpochSuffix: Bool) -> Bool
     /// The block is final: returns the state root this validator computed for it.
     mutating func commit(_ block: Block) -> Hash
     /// Takes a client transaction into the mempool.
@@ -21,6 +22,7 @@ protocol SimulatedApplication {
 /// chains the parent's root with the block's transaction root.
 struct HashChainApplication: SimulatedApplication {
     mutating func build(_ template: BlockTemplate, instance: Int, random: inout SeededRandom) -> Block {
+        guard !template.isEpochSuffix else { return Self.suffix(template) }
         // The instance number goes into the payload, so Twins build different blocks for one view.
         var transactions = [Array("proposer-instance-\(instance)".utf8)]
         for _ in 0..<Int.random(in: 0...3, using: &random) { transactions.append(random.bytes(48)) }
@@ -30,8 +32,9 @@ struct HashChainApplication: SimulatedApplication {
         return Block(header: header, transactions: transactions)
     }
 
-    mutating func check(_ block: Block, parent: BlockHeader) -> Bool {
-        block.transactions.count <= 64 && block.header.transactionRoot == MerkleTree.root(block.transactions)
+    mutating func check(_ block: Block, parent: BlockHeader, isEpochSuffix: Bool) -> Bool {
+        if isEpochSuffix { return Self.isUnchanged(block, parent: parent) }
+        return block.transactions.count <= 64 && block.header.transactionRoot == MerkleTree.root(block.transactions)
             && block.header.stateRoot
                 == Self.stateRoot(parent: parent.stateRoot, transactionRoot: block.header.transactionRoot)
     }
@@ -42,6 +45,21 @@ struct HashChainApplication: SimulatedApplication {
 
     static func stateRoot(parent: Hash, transactionRoot: Hash) -> Hash {
         Hashing.sha256(Array("aether-sim-state".utf8) + parent.bytes + transactionRoot.bytes)
+    }
+
+    /// An epoch-suffix block: no transactions, the parent's state root, and the empty-list roots
+    /// (both applications use the RFC 6962 root of no leaves, SHA-256 of nothing).
+    static func suffix(_ template: BlockTemplate) -> Block {
+        var header = template.header
+        header.stateRoot = template.parent.stateRoot
+        header.transactionRoot = MerkleTree.root([])
+        header.receiptRoot = MerkleTree.root([])
+        return Block(header: header, transactions: [])
+    }
+
+    static func isUnchanged(_ block: Block, parent: BlockHeader) -> Bool {
+        block.transactions.isEmpty && block.header.stateRoot == parent.stateRoot
+            && block.header.transactionRoot == MerkleTree.root([]) && block.header.receiptRoot == MerkleTree.root([])
     }
 }
 
@@ -75,6 +93,11 @@ struct BankApplication: SimulatedApplication {
     }
 
     mutating func build(_ template: BlockTemplate, instance: Int, random: inout SeededRandom) -> Block {
+        guard !template.isEpochSuffix else {
+            let block = HashChainApplication.suffix(template)
+            executed[block.id] = template.parent.stateRoot
+            return block
+        }
         var header = template.header
         let candidates = mempool.reap(maxBytes: 1 << 20, maxCount: 500).map(\.encoded)
         guard
@@ -93,7 +116,12 @@ struct BankApplication: SimulatedApplication {
         return Block(header: header, transactions: execution.transactions)
     }
 
-    mutating func check(_ block: Block, parent: BlockHeader) -> Bool {
+    mutating func check(_ block: Block, parent: BlockHeader, isEpochSuffix: Bool) -> Bool {
+        if isEpochSuffix {
+            guard HashChainApplication.isUnchanged(block, parent: parent) else { return false }
+            executed[block.id] = parent.stateRoot
+            return true
+        }
         guard
             let execution = try? chain.execute(
                 block.transactions, context: context(block.header), parentRoot: parent.stateRoot),

@@ -10,6 +10,9 @@ public struct SimulationParameters: Sendable {
     /// Byzantine validators (the first `byzantine` keys), each run as two honest-looking instances
     /// sharing one key (Twins): together they equivocate. Must stay below a third of the set.
     public var byzantine: Int
+    /// When true, the byzantine validators together hold the largest stake strictly below a third
+    /// of the total (honest validators stake 100 each); when false, every validator stakes 100.
+    public var maximizeByzantineStake = false
     /// Consensus parameters (shorter slots and timers than a live chain, so runs stay short).
     public var consensus: ConsensusConfiguration
     /// Global stabilisation time: before it the fault plan applies; after it the network is
@@ -247,7 +250,14 @@ public struct Simulation {
             let vrfSeed = Hashing.sha256(Array("aether-sim-vrf-\(index)".utf8)).bytes
             keys.append((try! Ed25519.PrivateKey(seed: seed), try! VRF.SecretKey(seed: vrfSeed)))
         }
-        let validators = keys.map { Validator(publicKey: $0.0.publicKey, vrfPublicKey: $0.1.publicKey, stake: 100) }
+        // Byzantine keys are the first `byzantine` in canonical order; stakes follow that order.
+        let ordered = keys.sorted { $0.0.publicKey < $1.0.publicKey }
+        let stakes = Simulation.stakes(
+            validators: parameters.validators, byzantine: parameters.byzantine,
+            maximize: parameters.maximizeByzantineStake)
+        let validators = ordered.enumerated().map {
+            Validator(publicKey: $1.0.publicKey, vrfPublicKey: $1.1.publicKey, stake: stakes[$0])
+        }
         self.validatorSet = try! ValidatorSet(validators)
         let chainId = parameters.consensus.chainId
         self.clients = SimulatedClients(count: 16, chainId: chainId)
@@ -275,21 +285,30 @@ public struct Simulation {
             nodes.append(
                 SimulatedNode(
                     instance: instance, keyIndex: keyIndex, byzantine: keyIndex < parameters.byzantine,
-                    signer: signer, vrfKey: vrf, application: makeApplication(),
-                    engine: ConsensusEngine(
-                        configuration: parameters.consensus, validators: validatorSet, genesis: genesis,
-                        signer: signer, vrfKey: vrf)))
+                    signer: signer, vrfKey: vrf, application: makeApplication(), genesis: genesis,
+                    configuration: parameters.consensus, validators: validatorSet))
         }
+    }
+
+    /// Stakes in canonical key order: the byzantine validators first.
+    static func stakes(validators: Int, byzantine: Int, maximize: Bool) -> [UInt64] {
+        guard maximize, byzantine > 0 else { return Array(repeating: 100, count: validators) }
+        // Byzantine total B with 3B < B + H, i.e. 2B < H, as large as possible: B = (H − 1) / 2.
+        let honest = UInt64(validators - byzantine) * 100
+        let total = (honest - 1) / 2
+        var stakes = (0..<byzantine).map { _ in total / UInt64(byzantine) }
+        stakes[0] += total % UInt64(byzantine)
+        return stakes + Array(repeating: 100, count: validators - byzantine)
     }
 
     /// The genesis header of a simulated chain.
     static func genesisHeader(chainId: String, validators: ValidatorSet) -> BlockHeader {
         BlockHeader(
-            chainId: chainId, height: 0, view: 0, parentID: .zero, stateRoot: .zero, transactionRoot: .zero,
+            chainId: chainId, epoch: 0, height: 0, view: 0, parentID: .zero, stateRoot: .zero, transactionRoot: .zero,
             receiptRoot: .zero, dataAvailabilityRoot: .zero, validatorSetHash: validators.hash,
             nextValidatorSetHash: validators.hash, proposer: validators.validators[0].publicKey,
             vrfProof: try! VRF.Proof([UInt8](repeating: 0, count: 80)), timestamp: 0,
-            justify: QuorumCertificate(view: 0, height: 0, blockID: .zero, signatures: []))
+            justify: QuorumCertificate(epoch: 0, view: 0, height: 0, blockID: .zero, signatures: []))
     }
 
     // MARK: - Running
@@ -324,12 +343,15 @@ public struct Simulation {
     private static func describe(_ message: ConsensusMessage) -> String {
         switch message {
         case .proposal(let p):
-            "proposal v\(p.block.header.view) h\(p.block.header.height) justify v\(p.block.header.justify.view)"
+            "proposal e\(p.block.header.epoch) v\(p.block.header.view) h\(p.block.header.height) "
+                + "justify v\(p.block.header.justify.view)"
                 + (p.timeoutCertificate.map { " tc v\($0.view)" } ?? "")
-        case .vote(let v): "vote v\(v.view) h\(v.height) by \(v.voter)"
-        case .timeout(let t): "timeout v\(t.view) highQC v\(t.highQC.view) by \(t.voter)"
+        case .vote(let v): "vote e\(v.epoch) v\(v.view) h\(v.height) by \(v.voter)"
+        case .timeout(let t): "timeout e\(t.epoch) v\(t.view) highQC v\(t.highQC.view) by \(t.voter)"
         case .blockRequest(let r): "block request \(r.blockID) ×\(r.count)"
         case .blockResponse(let blocks): "block response of \(blocks.count)"
+        case .syncRequest(let r): "sync request from h\(r.fromHeight)"
+        case .syncResponse(let r): "sync response of \(r.blocks.count) blocks"
         }
     }
 
@@ -351,7 +373,7 @@ public struct Simulation {
         case .restart(let index):
             guard !nodes[index].alive else { return }
             if tracing { note("#\(index) restarts") }
-            nodes[index].restart(configuration: parameters.consensus, validators: validatorSet, genesis: genesis)
+            nodes[index].restart()
             step(index, .start(now: now))
         case .stabilized:
             honestHeightAtStabilization = nodes.filter { !$0.byzantine }.map(\.committedHeight).max() ?? 0
@@ -370,8 +392,26 @@ public struct Simulation {
     }
 
     private mutating func deliver(_ message: ConsensusMessage, to index: Int, from sender: Int) {
-        if case .blockRequest(let request) = message {
+        switch message {
+        case .blockRequest(let request):
             answer(request, at: index, to: sender)
+            return
+        case .syncRequest(let request):
+            answerSync(request, at: index, to: sender)
+            return
+        case .syncResponse(let response):
+            applySync(response, at: index)
+            return
+        default:
+            break
+        }
+        if let epoch = message.epoch, epoch != nodes[index].engine.epoch {
+            // A later epoch: this validator is behind. Keep the message for when it catches up,
+            // and ask the sender for the committed blocks it is missing.
+            if epoch > nodes[index].engine.epoch {
+                nodes[index].bufferFutureMessage(message, from: sender)
+                requestSync(at: index, from: sender)
+            }
             return
         }
         if !nodes[index].byzantine { noteDelivery(message, to: index) }
@@ -403,17 +443,104 @@ public struct Simulation {
         case .buildBlock(let template):
             let block = nodes[index].application.build(template, instance: index, random: &random)
             step(index, .blockBuilt(block, now: now))
-        case .checkBlock(let block, let parent):
-            let accepted = nodes[index].application.check(block, parent: parent)
+        case .checkBlock(let block, let parent, let isEpochSuffix):
+            let accepted = nodes[index].application.check(block, parent: parent, isEpochSuffix: isEpochSuffix)
             step(index, .blockChecked(block.id, accepted: accepted, now: now))
-        case .commit(let blocks, let certificate, let seeds):
+        case .commit(let blocks, let certificate, let epochState):
             if tracing {
                 note("#\(index) commits h\(blocks.first?.header.height ?? 0)…h\(blocks.last?.header.height ?? 0)")
             }
-            commit(blocks, certificate: certificate, seeds: seeds, at: index)
+            for block in blocks { finalize(block, at: index) }
+            nodes[index].epochState = epochState
+            if let last = blocks.last { nodes[index].directCertificates[last.id] = certificate }
+            if certificate.committedBlockID != blocks.last?.id {
+                report.safetyViolations.append(
+                    "instance \(index): commit certificate does not name the committed block")
+            }
         case .reportEvidence(let evidence):
             record(evidence, at: index)
+        case .epochEnded(let base, let epochState):
+            if tracing { note("#\(index) enters epoch \(epochState.epoch) on h\(base.height)") }
+            startEngine(at: index, base: base, epochState: epochState)
         }
+    }
+
+    /// Replaces an instance's engine (a new epoch, or after catching up) and replays the messages
+    /// it kept for that epoch.
+    private mutating func startEngine(at index: Int, base: BlockHeader, epochState: EpochState) {
+        nodes[index].epochState = epochState
+        // Timers of the replaced engine must not fire into this one (views restart each epoch).
+        nodes[index].incarnation += 1
+        nodes[index].previousStatistics.add(nodes[index].engine.statistics)
+        nodes[index].previousViews += nodes[index].engine.view
+        nodes[index].engine = nodes[index].makeEngine(base: base, epochState: epochState)
+        step(index, .start(now: now))
+        for (message, sender) in nodes[index].takeBufferedMessages(epoch: epochState.epoch) {
+            deliver(message, to: index, from: sender)
+        }
+    }
+
+    // MARK: - Catching up across epochs
+
+    private mutating func requestSync(at index: Int, from peer: Int) {
+        if let last = nodes[index].lastSyncRequest, now < last + 300 { return }
+        nodes[index].lastSyncRequest = now
+        let request = SyncRequest(fromHeight: nodes[index].committedHeight + 1, count: BlockRequest.maximumCount)
+        send(.syncRequest(request), from: index, to: peer)
+    }
+
+    /// Serves committed blocks up to the last one in range that has its own commit certificate.
+    private mutating func answerSync(_ request: SyncRequest, at index: Int, to requester: Int) {
+        let node = nodes[index]
+        guard request.fromHeight >= 1, request.fromHeight <= node.committedHeight else { return }
+        let start = Int(request.fromHeight - 1)
+        let end = min(node.committed.count, start + Int(request.count))
+        guard let last = (start..<end).last(where: { node.directCertificates[node.committed[$0].id] != nil }),
+            let certificate = node.directCertificates[node.committed[last].id]
+        else { return }
+        send(
+            .syncResponse(SyncResponse(blocks: Array(node.committed[start...last]), certificate: certificate)),
+            from: index, to: requester)
+    }
+
+    /// Checks and commits blocks a peer committed, then restarts the engine on the new tip.
+    private mutating func applySync(_ response: SyncResponse, at index: Int) {
+        nodes[index].lastSyncRequest = nil
+        let tip = nodes[index].committed.last?.header ?? genesis
+        let set = validatorSet
+        do {
+            try ChainSync.verify(response, extending: tip, validators: { _ in set })
+        } catch {
+            if tracing { note("#\(index) refuses sync: \(error)") }
+            return
+        }
+        var epochState = nodes[index].epochState
+        var parent = tip
+        for block in response.blocks {
+            if block.header.epoch == epochState.epoch + 1 { epochState.close(on: parent) }
+            let isSuffix = parent.height >= epochState.endingHeight
+            guard nodes[index].application.check(block, parent: parent, isEpochSuffix: isSuffix),
+                let output = vrfOutput(of: block.header)
+            else {
+                report.safetyViolations.append(
+                    "instance \(index): a certified block at height \(block.header.height) fails its checks")
+                return
+            }
+            epochState.recordCommitted(block.header, output: output)
+            finalize(block, at: index)
+            parent = block.header
+        }
+        if parent.height >= epochState.endingHeight { epochState.close(on: parent) }
+        if let last = response.blocks.last { nodes[index].directCertificates[last.id] = response.certificate }
+        if tracing { note("#\(index) synced to h\(parent.height), epoch \(epochState.epoch)") }
+        startEngine(at: index, base: parent, epochState: epochState)
+    }
+
+    private func vrfOutput(of header: BlockHeader) -> [UInt8]? {
+        guard let proposer = validatorSet.index(of: header.proposer), let key = validatorSet[proposer]?.vrfPublicKey
+        else { return nil }
+        let alpha = LeaderSchedule.vrfInput(chainId: header.chainId, epoch: header.epoch, view: header.view)
+        return try? VRF.verify(alpha, proof: header.vrfProof, publicKey: key)
     }
 
     // MARK: - The network
@@ -458,36 +585,31 @@ public struct Simulation {
 
     // MARK: - Checks
 
-    private mutating func commit(_ blocks: [Block], certificate: CommitCertificate, seeds: EpochSeeds, at index: Int) {
-        for block in blocks {
-            let header = block.header
-            let id = block.id
-            let root = nodes[index].application.commit(block)
-            let node = nodes[index]
-            if !node.byzantine {
-                if header.height != node.committedHeight + 1 || header.parentID != node.committedID {
-                    report.safetyViolations.append(
-                        "instance \(index) committed height \(header.height) out of order at \(now) ms")
-                }
-                if let earlier = finalized[header.height], earlier != id {
-                    report.safetyViolations.append(
-                        "height \(header.height): \(earlier) and \(id) both finalized (instance \(index), \(now) ms)")
-                } else if finalized[header.height] == nil {
-                    finalized[header.height] = id
-                    report.transactionsFinalized += block.transactions.count
-                }
-                if let expected = stateRoots[header.height], expected != root {
-                    report.stateRootMismatches.append("height \(header.height) at instance \(index)")
-                } else {
-                    stateRoots[header.height] = root
-                }
+    /// Records one block an instance finalized, checking it against every other honest instance.
+    private mutating func finalize(_ block: Block, at index: Int) {
+        let header = block.header
+        let id = block.id
+        let root = nodes[index].application.commit(block)
+        let node = nodes[index]
+        if !node.byzantine {
+            if header.height != node.committedHeight + 1 || header.parentID != node.committedID {
+                report.safetyViolations.append(
+                    "instance \(index) committed height \(header.height) out of order at \(now) ms")
             }
-            nodes[index].commit(block)
+            if let earlier = finalized[header.height], earlier != id {
+                report.safetyViolations.append(
+                    "height \(header.height): \(earlier) and \(id) both finalized (instance \(index), \(now) ms)")
+            } else if finalized[header.height] == nil {
+                finalized[header.height] = id
+                report.transactionsFinalized += block.transactions.count
+            }
+            if let expected = stateRoots[header.height], expected != root {
+                report.stateRootMismatches.append("height \(header.height) at instance \(index)")
+            } else {
+                stateRoots[header.height] = root
+            }
         }
-        nodes[index].committedSeeds = seeds
-        if certificate.committedBlockID != blocks.last?.id {
-            report.safetyViolations.append("instance \(index): commit certificate does not name the committed block")
-        }
+        nodes[index].commit(block)
     }
 
     private mutating func record(_ evidence: Evidence, at index: Int) {
@@ -503,7 +625,8 @@ public struct Simulation {
                 "instance \(index) has evidence against honest validator \(key): \(evidence.kind) in view \(evidence.view)"
             )
         }
-        nodes[index].evidence.insert(EquivocationKey(kind: evidence.kind, validator: Int(key), view: evidence.view))
+        nodes[index].evidence.insert(
+            EquivocationKey(kind: evidence.kind, validator: Int(key), epoch: evidence.epoch, view: evidence.view))
     }
 
     /// Tracks what the Twins sign, to count equivocations.
@@ -522,11 +645,16 @@ public struct Simulation {
     private func equivocationKey(_ message: ConsensusMessage) -> (key: EquivocationKey, blockID: Hash)? {
         switch message {
         case .vote(let vote):
-            return (EquivocationKey(kind: .vote, validator: Int(vote.voter), view: vote.view), vote.blockID)
+            return (
+                EquivocationKey(kind: .vote, validator: Int(vote.voter), epoch: vote.epoch, view: vote.view),
+                vote.blockID
+            )
         case .proposal(let proposal):
             guard let proposer = validatorSet.index(of: proposal.block.header.proposer) else { return nil }
             return (
-                EquivocationKey(kind: .proposal, validator: Int(proposer), view: proposal.block.header.view),
+                EquivocationKey(
+                    kind: .proposal, validator: Int(proposer), epoch: proposal.block.header.epoch,
+                    view: proposal.block.header.view),
                 proposal.block.id
             )
         default:
@@ -538,7 +666,7 @@ public struct Simulation {
         let honest = nodes.filter { !$0.byzantine }
         report.finalizedHeight = honest.map(\.committedHeight).min() ?? 0
         report.highestFinalizedHeight = honest.map(\.committedHeight).max() ?? 0
-        report.views = honest.map(\.engine.view).max() ?? 0
+        report.views = honest.map { $0.previousViews + $0.engine.view }.max() ?? 0
         report.finalizedAfterStabilization =
             report.finalizedHeight > honestHeightAtStabilization
             ? report.finalizedHeight - honestHeightAtStabilization : 0
@@ -583,9 +711,12 @@ public struct Simulation {
 struct EquivocationKey: Hashable, Sendable, CustomStringConvertible {
     let kind: Evidence.Kind
     let validator: Int
+    let epoch: UInt64
     let view: UInt64
 
-    var description: String { "\(kind == .vote ? "votes" : "proposals") of validator \(validator) in view \(view)" }
+    var description: String {
+        "\(kind == .vote ? "votes" : "proposals") of validator \(validator) in epoch \(epoch) view \(view)"
+    }
 }
 
 enum SimulatedEvent {
@@ -606,34 +737,49 @@ struct SimulatedNode {
     let byzantine: Bool
     let signer: Ed25519.PrivateKey
     let vrfKey: VRF.SecretKey
+    let genesis: BlockHeader
     let genesisID: Hash
+    let configuration: ConsensusConfiguration
+    let validators: ValidatorSet
     var application: any SimulatedApplication
     var engine: ConsensusEngine
     var alive = true
     /// Bumped on restart, so timers of the previous life are ignored.
     var incarnation: UInt64 = 0
-    /// Durable: the safety state, the committed chain and the seeds stored with it.
+    /// Durable: the safety state, the committed chain, its certificates and the epoch state.
     var persisted: SafetyState?
     var committed: [Block] = []
     var committedIndex: [Hash: Int] = [:]
-    var committedSeeds: EpochSeeds?
+    var directCertificates: [Hash: CommitCertificate] = [:]
+    var epochState: EpochState
     /// Forgotten on restart (they live in memory).
     var deliveries: [EquivocationKey: Set<Hash>] = [:]
     var evidence: Set<EquivocationKey> = []
     var previousStatistics = ConsensusEngine.Statistics()
+    /// Views of earlier engines (epochs), for the views-per-block figure.
+    var previousViews: UInt64 = 0
+    var futureMessages: [(ConsensusMessage, Int)] = []
+    var lastSyncRequest: UInt64?
 
     init(
         instance: Int, keyIndex: Int, byzantine: Bool, signer: Ed25519.PrivateKey, vrfKey: VRF.SecretKey,
-        application: any SimulatedApplication, engine: ConsensusEngine
+        application: any SimulatedApplication, genesis: BlockHeader, configuration: ConsensusConfiguration,
+        validators: ValidatorSet
     ) {
-        self.application = application
         self.instance = instance
         self.keyIndex = keyIndex
         self.byzantine = byzantine
         self.signer = signer
         self.vrfKey = vrfKey
-        self.engine = engine
-        self.genesisID = engine.committedID
+        self.application = application
+        self.genesis = genesis
+        self.genesisID = genesis.id
+        self.configuration = configuration
+        self.validators = validators
+        self.epochState = EpochState(chainId: configuration.chainId, epochLength: configuration.epochLength)
+        self.engine = ConsensusEngine(
+            configuration: configuration, validators: validators, base: genesis, epochState: epochState,
+            signer: signer, vrfKey: vrfKey)
     }
 
     var committedHeight: UInt64 { committed.last?.header.height ?? 0 }
@@ -649,22 +795,35 @@ struct SimulatedNode {
         committed.append(block)
     }
 
-    /// A restart: a fresh engine from the persisted safety state and committed chain.
-    mutating func restart(configuration: ConsensusConfiguration, validators: ValidatorSet, genesis: BlockHeader) {
+    func makeEngine(base: BlockHeader, epochState: EpochState) -> ConsensusEngine {
+        ConsensusEngine(
+            configuration: configuration, validators: validators, base: base, epochState: epochState, signer: signer,
+            vrfKey: vrfKey, restoring: persisted)
+    }
+
+    /// Keeps a message of a later epoch (bounded: the oldest are dropped).
+    mutating func bufferFutureMessage(_ message: ConsensusMessage, from sender: Int) {
+        futureMessages.append((message, sender))
+        if futureMessages.count > 4_000 { futureMessages.removeFirst(futureMessages.count - 4_000) }
+    }
+
+    /// The kept messages of `epoch`; older ones are dropped, later ones kept.
+    mutating func takeBufferedMessages(epoch: UInt64) -> [(ConsensusMessage, Int)] {
+        let matching = futureMessages.filter { $0.0.epoch == epoch }
+        futureMessages.removeAll { ($0.0.epoch ?? 0) <= epoch }
+        return matching
+    }
+
+    /// A restart: a fresh engine from the persisted safety state, committed chain and epoch state.
+    mutating func restart() {
         previousStatistics.add(engine.statistics)
         incarnation += 1
         alive = true
         deliveries = [:]
         evidence = []
+        futureMessages = []
+        lastSyncRequest = nil
         application.restart()
-        let tip = committed.last.map {
-            (
-                $0.header,
-                committedSeeds ?? EpochSeeds(chainId: configuration.chainId, epochLength: configuration.epochLength)
-            )
-        }
-        engine = ConsensusEngine(
-            configuration: configuration, validators: validators, genesis: genesis, signer: signer, vrfKey: vrfKey,
-            restoring: persisted, committed: tip)
+        engine = makeEngine(base: committed.last?.header ?? genesis, epochState: epochState)
     }
 }

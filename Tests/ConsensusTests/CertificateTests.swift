@@ -65,31 +65,31 @@ struct CertificateTests {
         }
         let good = validators.certificate(view: 3, height: 2, block: block, signers: [0, 1, 2])
         let unsorted = QuorumCertificate(
-            view: 3, height: 2, blockID: block,
+            epoch: 0, view: 3, height: 2, blockID: block,
             signatures: [good.signatures[1], good.signatures[0], good.signatures[2]])
         #expect(throws: CertificateError.unsortedSigners) {
             try unsorted.verify(chainId: chain, validators: validators.set, genesisID: genesisID)
         }
         let repeated = QuorumCertificate(
-            view: 3, height: 2, blockID: block,
+            epoch: 0, view: 3, height: 2, blockID: block,
             signatures: [good.signatures[0], good.signatures[0], good.signatures[1]])
         #expect(throws: CertificateError.unsortedSigners) {
             try repeated.verify(chainId: chain, validators: validators.set, genesisID: genesisID)
         }
-        let forged = QuorumCertificate(view: 4, height: 2, blockID: block, signatures: good.signatures)
+        let forged = QuorumCertificate(epoch: 0, view: 4, height: 2, blockID: block, signatures: good.signatures)
         #expect(throws: CertificateError.badSignature(0)) {
             try forged.verify(chainId: chain, validators: validators.set, genesisID: genesisID)
         }
         let stranger = QuorumCertificate(
-            view: 3, height: 2, blockID: block,
+            epoch: 0, view: 3, height: 2, blockID: block,
             signatures: good.signatures + [SignerSignature(index: 9, signature: good.signatures[0].signature)])
         #expect(throws: CertificateError.unknownSigner(9)) {
             try stranger.verify(chainId: chain, validators: validators.set, genesisID: genesisID)
         }
-        try QuorumCertificate.genesis(genesisID).verify(
+        try validators.genesisQC.verify(
             chainId: chain, validators: validators.set, genesisID: genesisID)
         #expect(throws: CertificateError.notGenesis) {
-            try QuorumCertificate.genesis(block).verify(
+            try QuorumCertificate(epoch: 0, view: 0, height: 0, blockID: block, signatures: []).verify(
                 chainId: chain, validators: validators.set, genesisID: genesisID)
         }
         #expect(try Canonical.decode(QuorumCertificate.self, from: Canonical.encode(good)) == good)
@@ -104,16 +104,16 @@ struct CertificateTests {
             TimeoutSignature(
                 index: ValidatorIndex(index), highQCView: highQCView,
                 signature: validators.signers[index].sign(
-                    SignBytes.timeout(chainId: chain, view: 7, highQCView: highQCView)))
+                    SignBytes.timeout(chainId: chain, epoch: 0, view: 7, highQCView: highQCView)))
         }
         let tc = TimeoutCertificate(
-            view: 7, signatures: [entry(0, highQCView: 5), entry(1, highQCView: 4), entry(3, highQCView: 5)],
+            epoch: 0, view: 7, signatures: [entry(0, highQCView: 5), entry(1, highQCView: 4), entry(3, highQCView: 5)],
             highQC: highQC)
         try tc.verify(chainId: chain, validators: validators.set, genesisID: genesisID)
         #expect(tc.maxHighQCView == 5)
         // Claiming a higher QC view than was signed breaks the signature.
         let lying = TimeoutCertificate(
-            view: 7,
+            epoch: 0, view: 7,
             signatures: [
                 entry(0, highQCView: 5),
                 TimeoutSignature(index: 1, highQCView: 6, signature: entry(1, highQCView: 4).signature),
@@ -125,11 +125,11 @@ struct CertificateTests {
         }
         // The carried QC must be the highest one signed.
         let lowQC = validators.certificate(view: 4, height: 2, block: Hashing.sha256([4]), signers: [0, 1, 2])
-        let mismatched = TimeoutCertificate(view: 7, signatures: tc.signatures, highQC: lowQC)
+        let mismatched = TimeoutCertificate(epoch: 0, view: 7, signatures: tc.signatures, highQC: lowQC)
         #expect(throws: CertificateError.highQCMismatch) {
             try mismatched.verify(chainId: chain, validators: validators.set, genesisID: genesisID)
         }
-        let short = TimeoutCertificate(view: 7, signatures: Array(tc.signatures.prefix(2)), highQC: highQC)
+        let short = TimeoutCertificate(epoch: 0, view: 7, signatures: Array(tc.signatures.prefix(2)), highQC: highQC)
         #expect(throws: CertificateError.self) {
             try short.verify(chainId: chain, validators: validators.set, genesisID: genesisID)
         }
@@ -144,23 +144,24 @@ struct CertificateTests {
         let key = validators.signers[2].publicKey
         let first = SignedBlockReference(height: a.height, blockID: a.blockID, signature: a.signature)
         let second = SignedBlockReference(height: b.height, blockID: b.blockID, signature: b.signature)
-        let evidence = Evidence(kind: .vote, chainId: chain, validator: key, view: 9, first, second)
+        let evidence = Evidence(kind: .vote, chainId: chain, validator: key, epoch: 0, view: 9, first, second)
         try evidence.verify()
-        #expect(Evidence(kind: .vote, chainId: chain, validator: key, view: 9, second, first) == evidence)
+        #expect(Evidence(kind: .vote, chainId: chain, validator: key, epoch: 0, view: 9, second, first) == evidence)
         #expect(try Canonical.decode(Evidence.self, from: Canonical.encode(evidence)) == evidence)
         #expect(throws: EvidenceError.notConflicting) {
-            try Evidence(kind: .vote, chainId: chain, validator: key, view: 9, first, first).verify()
+            try Evidence(kind: .vote, chainId: chain, validator: key, epoch: 0, view: 9, first, first).verify()
         }
         #expect(throws: EvidenceError.badSignature) {
             try Evidence(
-                kind: .vote, chainId: chain, validator: validators.signers[1].publicKey, view: 9, first, second
+                kind: .vote, chainId: chain, validator: validators.signers[1].publicKey, epoch: 0, view: 9, first,
+                second
             ).verify()
         }
         #expect(throws: EvidenceError.badSignature) {
-            try Evidence(kind: .proposal, chainId: chain, validator: key, view: 9, first, second).verify()
+            try Evidence(kind: .proposal, chainId: chain, validator: key, epoch: 0, view: 9, first, second).verify()
         }
         #expect(throws: EvidenceError.badSignature) {
-            try Evidence(kind: .vote, chainId: chain, validator: key, view: 10, first, second).verify()
+            try Evidence(kind: .vote, chainId: chain, validator: key, epoch: 0, view: 10, first, second).verify()
         }
     }
 }
@@ -170,7 +171,7 @@ struct LeaderScheduleTests {
     @Test("weighted leaders follow stake")
     func weighted() {
         let validators = TestValidators(count: 4, stakes: [100, 200, 300, 400])
-        let schedule = LeaderSchedule(chainId: "aether-test", validators: validators.set, epochLength: 10)
+        let schedule = LeaderSchedule(chainId: "aether-test", validators: validators.set)
         var counts = [Int](repeating: 0, count: 4)
         let seed = Hashing.sha256([42])
         let views = 20_000
@@ -187,24 +188,43 @@ struct LeaderScheduleTests {
         #expect((0..<8).map { schedule.roundRobinLeader(view: UInt64($0)) } == [0, 1, 2, 3, 0, 1, 2, 3])
     }
 
-    @Test("epoch seeds advance two epochs behind the committed chain and survive encoding")
+    @Test("epoch seeds are fixed two epochs ahead from VRF outputs, and the state survives encoding")
     func seeds() throws {
-        var seeds = EpochSeeds(chainId: "aether-test", epochLength: 4)
-        #expect(seeds.seed(epoch: 0) == seeds.seed(epoch: 1))
-        #expect(seeds.seed(epoch: 2) == nil)
-        for height in 1...3 {
-            seeds.recordCommitted(height: UInt64(height), output: [UInt8](repeating: UInt8(height), count: 64))
+        let validators = TestValidators(count: 4)
+        var state = EpochState(chainId: "aether-test", epochLength: 4)
+        #expect(state.seed(epoch: 0) == state.seed(epoch: 1))
+        #expect(state.seed(epoch: 2) == nil)
+        #expect(state.startHeight == 1 && state.endingHeight == 4)
+        func header(height: UInt64, epoch: UInt64) -> BlockHeader {
+            var header = validators.genesis
+            header.height = height
+            header.epoch = epoch
+            return header
         }
-        let two = try #require(seeds.seed(epoch: 2))
-        #expect(seeds.seed(epoch: 3) == nil)
-        for height in 4...7 {
-            seeds.recordCommitted(height: UInt64(height), output: [UInt8](repeating: UInt8(height), count: 64))
+        for height in 1...4 {
+            state.recordCommitted(
+                header(height: UInt64(height), epoch: 0), output: [UInt8](repeating: UInt8(height), count: 64))
         }
-        #expect(seeds.seed(epoch: 3) != nil && seeds.seed(epoch: 3) != two)
-        #expect(try Canonical.decode(EpochSeeds.self, from: Canonical.encode(seeds)) == seeds)
-        // A different VRF output gives a different seed.
-        var other = EpochSeeds(chainId: "aether-test", epochLength: 4)
-        for height in 1...3 { other.recordCommitted(height: UInt64(height), output: [UInt8](repeating: 9, count: 64)) }
+        state.close(on: header(height: 4, epoch: 0))
+        let two = try #require(state.seed(epoch: 2))
+        #expect(state.epoch == 1 && state.startHeight == 5 && state.endingHeight == 8)
+        #expect(state.seed(epoch: 3) == nil)
+        #expect(try Canonical.decode(EpochState.self, from: Canonical.encode(state)) == state)
+        // Other VRF outputs give another seed.
+        var other = EpochState(chainId: "aether-test", epochLength: 4)
+        for height in 1...4 {
+            other.recordCommitted(header(height: UInt64(height), epoch: 0), output: [UInt8](repeating: 9, count: 64))
+        }
+        other.close(on: header(height: 4, epoch: 0))
         #expect(other.seed(epoch: 2) != two)
+        // Outputs of another epoch's blocks are not counted.
+        var mixed = EpochState(chainId: "aether-test", epochLength: 4)
+        for height in 1...4 {
+            mixed.recordCommitted(
+                header(height: UInt64(height), epoch: 0), output: [UInt8](repeating: UInt8(height), count: 64))
+        }
+        mixed.recordCommitted(header(height: 5, epoch: 7), output: [1])
+        mixed.close(on: header(height: 4, epoch: 0))
+        #expect(mixed.seed(epoch: 2) == two)
     }
 }

@@ -9,8 +9,8 @@ struct EngineTests {
 
     /// The weighted leader of view 1 (epoch 0 uses the genesis seed).
     var firstLeader: Int {
-        let schedule = LeaderSchedule(chainId: validators.chainId, validators: validators.set, epochLength: 100)
-        let seed = EpochSeeds(chainId: validators.chainId, epochLength: 100).seed(epoch: 0)!
+        let schedule = LeaderSchedule(chainId: validators.chainId, validators: validators.set)
+        let seed = validators.epochState.seed(epoch: 0)!
         return Int(schedule.weightedLeader(view: 1, seed: seed))
     }
 
@@ -20,9 +20,9 @@ struct EngineTests {
         timeout: TimeoutCertificate? = nil, timestamp: UInt64 = 1_000
     ) throws -> Proposal {
         let height = parent.height + 1
-        let alpha = LeaderSchedule.vrfInput(chainId: validators.chainId, epoch: height / 100, view: view)
+        let alpha = LeaderSchedule.vrfInput(chainId: validators.chainId, epoch: 0, view: view)
         let header = BlockHeader(
-            chainId: validators.chainId, height: height, view: view, parentID: parent.id, stateRoot: .zero,
+            chainId: validators.chainId, epoch: 0, height: height, view: view, parentID: parent.id, stateRoot: .zero,
             transactionRoot: MerkleTree.root([payload]), receiptRoot: .zero, dataAvailabilityRoot: .zero,
             validatorSetHash: validators.set.hash, nextValidatorSetHash: validators.set.hash,
             proposer: validators.signers[leader].publicKey,
@@ -30,7 +30,7 @@ struct EngineTests {
             justify: justify)
         let id = header.id
         let signature = validators.signers[leader].sign(
-            SignBytes.proposal(chainId: validators.chainId, height: height, view: view, blockID: id))
+            SignBytes.proposal(chainId: validators.chainId, epoch: 0, height: height, view: view, blockID: id))
         return Proposal(
             block: Block(header: header, transactions: [payload]), timeoutCertificate: timeout, signature: signature)
     }
@@ -63,7 +63,7 @@ struct EngineTests {
         let leader = firstLeader
         let genesis = validators.genesis
         let proposal = try proposal(
-            view: 1, leader: leader, parent: genesis, justify: .genesis(genesis.id), payload: [1])
+            view: 1, leader: leader, parent: genesis, justify: validators.genesisQC, payload: [1])
         let follower = (leader + 1) % 4
         var engine = validators.engine(follower)
         _ = engine.on(.start(now: 1_000))
@@ -85,7 +85,7 @@ struct EngineTests {
         let impostor = (leader + 1) % 4
         let genesis = validators.genesis
         let forged = try proposal(
-            view: 1, leader: impostor, parent: genesis, justify: .genesis(genesis.id), payload: [1])
+            view: 1, leader: impostor, parent: genesis, justify: validators.genesisQC, payload: [1])
         var engine = validators.engine((leader + 2) % 4)
         _ = engine.on(.start(now: 1_000))
         #expect(engine.on(.received(.proposal(forged), from: sender(impostor), now: 1_010)).checks.isEmpty)
@@ -95,8 +95,8 @@ struct EngineTests {
     func equivocatingLeader() throws {
         let leader = firstLeader
         let genesis = validators.genesis
-        let a = try proposal(view: 1, leader: leader, parent: genesis, justify: .genesis(genesis.id), payload: [1])
-        let b = try proposal(view: 1, leader: leader, parent: genesis, justify: .genesis(genesis.id), payload: [2])
+        let a = try proposal(view: 1, leader: leader, parent: genesis, justify: validators.genesisQC, payload: [1])
+        let b = try proposal(view: 1, leader: leader, parent: genesis, justify: validators.genesisQC, payload: [2])
         var engine = validators.engine((leader + 1) % 4)
         _ = engine.on(.start(now: 1_000))
         _ = engine.on(.received(.proposal(a), from: sender(leader), now: 1_010))
@@ -114,8 +114,8 @@ struct EngineTests {
     func restartKeepsVotes() throws {
         let leader = firstLeader
         let genesis = validators.genesis
-        let a = try proposal(view: 1, leader: leader, parent: genesis, justify: .genesis(genesis.id), payload: [1])
-        let b = try proposal(view: 1, leader: leader, parent: genesis, justify: .genesis(genesis.id), payload: [2])
+        let a = try proposal(view: 1, leader: leader, parent: genesis, justify: validators.genesisQC, payload: [1])
+        let b = try proposal(view: 1, leader: leader, parent: genesis, justify: validators.genesisQC, payload: [2])
         let follower = (leader + 1) % 4
         var engine = validators.engine(follower)
         _ = engine.on(.start(now: 1_000))
@@ -143,9 +143,9 @@ struct EngineTests {
         try evidence.verify()
         #expect(evidence.kind == .vote && evidence.validator == sender(3))
         // Forged votes are dropped silently.
-        let forged = Vote(view: 1, height: 1, blockID: Hashing.sha256([3]), voter: 2, signature: a.signature)
+        let forged = Vote(epoch: 0, view: 1, height: 1, blockID: Hashing.sha256([3]), voter: 2, signature: a.signature)
         #expect(engine.on(.received(.vote(forged), from: sender(2), now: 1_004)).isEmpty)
-        let stranger = Vote(view: 1, height: 1, blockID: a.blockID, voter: 77, signature: a.signature)
+        let stranger = Vote(epoch: 0, view: 1, height: 1, blockID: a.blockID, voter: 77, signature: a.signature)
         #expect(engine.on(.received(.vote(stranger), from: sender(2), now: 1_005)).isEmpty)
     }
 
@@ -203,12 +203,12 @@ struct EngineTests {
     func encoding() throws {
         let genesis = validators.genesis
         let proposal = try proposal(
-            view: 1, leader: firstLeader, parent: genesis, justify: .genesis(genesis.id), payload: [9])
+            view: 1, leader: firstLeader, parent: genesis, justify: validators.genesisQC, payload: [9])
         let vote = validators.vote(1, view: 1, height: 1, block: proposal.block.id)
         let timeout = Timeout(
-            view: 2, highQC: .genesis(genesis.id), voter: 1,
+            epoch: 0, view: 2, highQC: validators.genesisQC, voter: 1,
             signature: validators.signers[1].sign(
-                SignBytes.timeout(chainId: validators.chainId, view: 2, highQCView: 0)))
+                SignBytes.timeout(chainId: validators.chainId, epoch: 0, view: 2, highQCView: 0)))
         let messages: [ConsensusMessage] = [
             .proposal(proposal), .vote(vote), .timeout(timeout),
             .blockRequest(BlockRequest(blockID: proposal.block.id, count: 9)),
@@ -237,7 +237,7 @@ struct EngineTests {
     func commitCertificate() throws {
         let genesis = validators.genesis
         let leader = firstLeader
-        let first = try proposal(view: 1, leader: leader, parent: genesis, justify: .genesis(genesis.id), payload: [1])
+        let first = try proposal(view: 1, leader: leader, parent: genesis, justify: validators.genesisQC, payload: [1])
         let firstQC = validators.certificate(view: 1, height: 1, block: first.block.id, signers: [0, 1, 2])
         let child = try proposal(view: 2, leader: 0, parent: first.block.header, justify: firstQC, payload: [2])
         let childQC = validators.certificate(view: 2, height: 2, block: child.block.id, signers: [1, 2, 3])
@@ -252,5 +252,67 @@ struct EngineTests {
         #expect(throws: CertificateError.self) {
             try weak.verify(finalizes: first.block.header, validators: validators.set, genesisID: genesis.id)
         }
+    }
+}
+
+@Suite("Epochs")
+struct EpochTests {
+    @Test("committing the ending block closes the epoch on it, and the engine then does nothing")
+    func closesOnEndingBlock() throws {
+        let validators = TestValidators(count: 4)
+        var configuration = validators.configuration
+        configuration.epochLength = 2
+        let state = EpochState(chainId: validators.chainId, epochLength: 2)
+        var engines = (0..<4).map {
+            ConsensusEngine(
+                configuration: configuration, validators: validators.set, base: validators.genesis, epochState: state,
+                signer: validators.signers[$0], vrfKey: validators.vrfKeys[$0])
+        }
+        // A perfect synchronous network: deliver every broadcast to every other engine at once,
+        // build and accept every block, until nothing is left to do.
+        var queue: [(Int, ConsensusEvent)] = (0..<4).map { ($0, .start(now: 1_000)) }
+        var ended: [Int: (BlockHeader, EpochState)] = [:]
+        var committedHeights: [Int: [UInt64]] = [:]
+        var steps = 0
+        while !queue.isEmpty, steps < 10_000 {
+            steps += 1
+            let (index, event) = queue.removeFirst()
+            for action in engines[index].on(event) {
+                switch action {
+                case .broadcast(let message):
+                    for other in 0..<4 where other != index {
+                        queue.append((other, .received(message, from: validators.signers[index].publicKey, now: 1_000)))
+                    }
+                case .buildBlock(let template):
+                    let block = Block(
+                        header: template.header, transactions: template.isEpochSuffix ? [] : [[UInt8(index)]])
+                    queue.append((index, .blockBuilt(block, now: 1_000)))
+                case .checkBlock(let block, _, let isSuffix):
+                    queue.append(
+                        (index, .blockChecked(block.id, accepted: !isSuffix || block.transactions.isEmpty, now: 1_000)))
+                case .commit(let blocks, let certificate, _):
+                    committedHeights[index, default: []] += blocks.map(\.header.height)
+                    if let last = blocks.last {
+                        try certificate.verify(
+                            finalizes: last.header, validators: validators.set, genesisID: validators.genesis.id)
+                    }
+                case .epochEnded(let base, let next):
+                    ended[index] = (base, next)
+                case .scheduleTimer(.propose(let view), let at):
+                    queue.append((index, .timerFired(.propose(view), now: at)))
+                default:
+                    break
+                }
+            }
+        }
+        #expect(ended.count == 4, "every validator closes the epoch (committed \(committedHeights), \(steps) steps)")
+        for (index, (base, next)) in ended {
+            #expect(base.height == 2, "validator \(index) closed on height \(base.height)")
+            #expect(next.epoch == 1 && next.startHeight == 3 && next.seed(epoch: 2) != nil)
+            #expect(committedHeights[index] == [1, 2], "suffix blocks are never committed")
+            #expect(engines[index].finished)
+            #expect(engines[index].on(.timerFired(.view(engines[index].view), now: 9_000)).isEmpty)
+        }
+        #expect(Set(ended.values.map { $0.0.id }).count == 1, "one base for all")
     }
 }

@@ -17,7 +17,8 @@ struct SimulationTests {
         let report = simulation.run()
         #expect(report.passed, "\(report.summary)")
         #expect(report.finalizedHeight > 50, "\(report.summary)")
-        #expect(report.viewsPerFinalizedBlock < 1.1, "\(report.summary)")
+        // One extra view or two per epoch: the suffix block that commits the ending block.
+        #expect(report.viewsPerFinalizedBlock < 1.2, "\(report.summary)")
     }
 
     @Test("a run replays exactly from its seed")
@@ -67,6 +68,15 @@ struct FaultTests {
     @Test("7 validators, 2 Twins equivocators", arguments: 0..<40)
     func twoTwins(seed: UInt64) {
         var simulation = Simulation(SimulationParameters(seed: 30_000 + seed, validators: 7, byzantine: 2))
+        let report = simulation.run()
+        #expect(report.passed, "\(report.summary)")
+    }
+
+    @Test("4 validators, 1 Twins equivocator holding 149 of 449 stake (33.2%)", arguments: 0..<30)
+    func maximalTwin(seed: UInt64) {
+        var parameters = SimulationParameters(seed: 60_000 + seed, validators: 4, byzantine: 1)
+        parameters.maximizeByzantineStake = true
+        var simulation = Simulation(parameters)
         let report = simulation.run()
         #expect(report.passed, "\(report.summary)")
     }

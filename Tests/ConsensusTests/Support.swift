@@ -27,10 +27,10 @@ struct TestValidators {
 
     var genesis: BlockHeader {
         BlockHeader(
-            chainId: chainId, height: 0, view: 0, parentID: .zero, stateRoot: .zero, transactionRoot: .zero,
+            chainId: chainId, epoch: 0, height: 0, view: 0, parentID: .zero, stateRoot: .zero, transactionRoot: .zero,
             receiptRoot: .zero, dataAvailabilityRoot: .zero, validatorSetHash: set.hash, nextValidatorSetHash: set.hash,
             proposer: set.validators[0].publicKey, vrfProof: try! VRF.Proof([UInt8](repeating: 0, count: 80)),
-            timestamp: 0, justify: QuorumCertificate(view: 0, height: 0, blockID: .zero, signatures: []))
+            timestamp: 0, justify: QuorumCertificate(epoch: 0, view: 0, height: 0, blockID: .zero, signatures: []))
     }
 
     var configuration: ConsensusConfiguration {
@@ -39,21 +39,27 @@ struct TestValidators {
         return configuration
     }
 
+    var epochState: EpochState { EpochState(chainId: chainId, epochLength: configuration.epochLength) }
+
+    /// The certificate the first block of epoch 0 carries.
+    var genesisQC: QuorumCertificate { .genesis(genesis, epoch: 0) }
+
     func engine(_ index: Int, restoring: SafetyState? = nil) -> ConsensusEngine {
         ConsensusEngine(
-            configuration: configuration, validators: set, genesis: genesis, signer: signers[index],
-            vrfKey: vrfKeys[index], restoring: restoring)
+            configuration: configuration, validators: set, base: genesis, epochState: epochState,
+            signer: signers[index], vrfKey: vrfKeys[index], restoring: restoring)
     }
 
     func vote(_ index: Int, view: UInt64, height: UInt64, block: Hash) -> Vote {
         let signature = signers[index].sign(
-            SignBytes.vote(chainId: chainId, height: height, view: view, blockID: block))
-        return Vote(view: view, height: height, blockID: block, voter: ValidatorIndex(index), signature: signature)
+            SignBytes.vote(chainId: chainId, epoch: 0, height: height, view: view, blockID: block))
+        return Vote(
+            epoch: 0, view: view, height: height, blockID: block, voter: ValidatorIndex(index), signature: signature)
     }
 
     func certificate(view: UInt64, height: UInt64, block: Hash, signers indices: [Int]) -> QuorumCertificate {
         QuorumCertificate(
-            view: view, height: height, blockID: block,
+            epoch: 0, view: view, height: height, blockID: block,
             signatures: indices.sorted().map {
                 SignerSignature(
                     index: ValidatorIndex($0), signature: vote($0, view: view, height: height, block: block).signature)
@@ -76,7 +82,7 @@ extension Array where Element == ConsensusAction {
 
     var templates: [BlockTemplate] { compactMap { if case .buildBlock(let template) = $0 { template } else { nil } } }
 
-    var checks: [Block] { compactMap { if case .checkBlock(let block, _) = $0 { block } else { nil } } }
+    var checks: [Block] { compactMap { if case .checkBlock(let block, _, _) = $0 { block } else { nil } } }
 
     var evidence: [Evidence] { compactMap { if case .reportEvidence(let evidence) = $0 { evidence } else { nil } } }
 

@@ -454,7 +454,9 @@ public struct ConsensusEngine: Sendable {
             return
         }
         guard header.height == parent.height + 1, header.justify.blockID == header.parentID,
-            header.justify.view == (header.parentID == genesisID ? 0 : parent.view),
+            // A QC's view is its block's view; the base may also be justified by the epoch's
+            // signature-less certificate (a restarted engine's base is its committed tip).
+            header.justify.view == parent.view || (header.parentID == genesisID && header.justify.isGenesis),
             header.timestamp > parent.timestamp,
             header.timestamp <= now + configuration.maximumClockDrift,
             header.validatorSetHash == validators.hash
@@ -725,7 +727,11 @@ public struct ConsensusEngine: Sendable {
     // MARK: - Verification with caching
 
     private mutating func verify(_ qc: QuorumCertificate) -> Bool {
-        if qc.isGenesis { return qc.blockID == genesisID }
+        if qc.isGenesis {
+            // After a restart the base is the committed tip, not the epoch's first block: a peer's
+            // signature-less certificate then names a block already committed, stale but harmless.
+            return qc.blockID == genesisID || (qc.epoch == epoch && committed.height >= epochState.startHeight)
+        }
         if certificates[qc.blockID] == qc { return true }
         let known = verifiedVotes[qc.view] ?? [:]
         guard qc.epoch == epoch else { return false }

@@ -375,6 +375,9 @@ public struct Simulation {
             if tracing { note("#\(index) restarts") }
             nodes[index].restart()
             step(index, .start(now: now))
+            if let recovered = nodes[index].recoverPendingBlocks() {
+                step(index, .received(.blockResponse(recovered), from: nodes[index].signer.publicKey, now: now))
+            }
         case .stabilized:
             honestHeightAtStabilization = nodes.filter { !$0.byzantine }.map(\.committedHeight).max() ?? 0
         case .clientTransaction:
@@ -442,15 +445,20 @@ public struct Simulation {
             queue.push(.timer(index, nodes[index].incarnation, timer), at: max(at, now))
         case .buildBlock(let template):
             let block = nodes[index].application.build(template, instance: index, random: &random)
+            nodes[index].pending[block.id] = block
             step(index, .blockBuilt(block, now: now))
         case .checkBlock(let block, let parent, let isEpochSuffix):
             let accepted = nodes[index].application.check(block, parent: parent, isEpochSuffix: isEpochSuffix)
+            // Like the node, keep an accepted block durably before voting for it.
+            if accepted { nodes[index].pending[block.id] = block }
             step(index, .blockChecked(block.id, accepted: accepted, now: now))
         case .commit(let blocks, let certificate, let epochState):
             if tracing {
                 note("#\(index) commits h\(blocks.first?.header.height ?? 0)…h\(blocks.last?.header.height ?? 0)")
             }
             for block in blocks { finalize(block, at: index) }
+            let floor = nodes[index].committedHeight
+            nodes[index].pending = nodes[index].pending.filter { $0.value.header.height > floor }
             nodes[index].epochState = epochState
             if let last = blocks.last { nodes[index].directCertificates[last.id] = certificate }
             if certificate.committedBlockID != blocks.last?.id {
@@ -752,6 +760,8 @@ struct SimulatedNode {
     var committedIndex: [Hash: Int] = [:]
     var directCertificates: [Hash: CommitCertificate] = [:]
     var epochState: EpochState
+    /// Uncommitted blocks this validator built or accepted (the node's pending-block store).
+    var pending: [Hash: Block] = [:]
     /// Forgotten on restart (they live in memory).
     var deliveries: [EquivocationKey: Set<Hash>] = [:]
     var evidence: Set<EquivocationKey> = []
@@ -812,6 +822,21 @@ struct SimulatedNode {
         let matching = futureMessages.filter { $0.0.epoch == epoch }
         futureMessages.removeAll { ($0.0.epoch ?? 0) <= epoch }
         return matching
+    }
+
+    /// The stored blocks from the committed tip up to the restored high QC, oldest first, the last
+    /// with that QC: after every validator restarts, nobody else has them.
+    func recoverPendingBlocks() -> [CertifiedBlock]? {
+        let highQC = engine.safety.highQC
+        guard highQC.epoch == engine.epoch, !highQC.isGenesis, highQC.blockID != committedID else { return nil }
+        var chain: [Block] = []
+        var cursor = highQC.blockID
+        while cursor != committedID {
+            guard let block = pending[cursor] else { return nil }
+            chain.append(block)
+            cursor = block.header.parentID
+        }
+        return chain.reversed().map { CertifiedBlock(block: $0, certificate: $0.id == highQC.blockID ? highQC : nil) }
     }
 
     /// A restart: a fresh engine from the persisted safety state, committed chain and epoch state.

@@ -34,6 +34,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: - C libraries (each imported by exactly one Swift wrapper file)
@@ -82,9 +86,70 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
-            name: "Simulator",
+            name: "Application",
             dependencies: ["Consensus", "Chain", "Storage", "Primitives"],
+            path: "L1/Application",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Simulator",
+            dependencies: ["Application", "Consensus", "Chain", "Storage", "Primitives"],
             path: "L1/Simulator",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Configuration",
+            dependencies: ["Primitives"],
+            path: "L1/Configuration",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Staking",
+            dependencies: ["Primitives", "Storage", "Chain", "Consensus", "Configuration"],
+            path: "L1/Staking",
+            exclude: ["README.md"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "NetworkCore",
+            dependencies: ["Primitives", .product(name: "Crypto", package: "swift-crypto")],
+            path: "L1/Network/Core",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Network",
+            dependencies: [
+                "Primitives", "NetworkCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "L1/Network/Node",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "RPC",
+            dependencies: [
+                "Primitives",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "L1/RPC",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Node",
+            dependencies: [
+                "Primitives", "Storage", "RocksDBStorage", "Consensus", "Chain", "Application", "Staking",
+                "Configuration", "Network", "RPC", "Keystore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "L1/Node",
             swiftSettings: strictSettings
         ),
         .target(
@@ -108,8 +173,10 @@ let package = Package(
         .executableTarget(
             name: "AetherCLI",
             dependencies: [
-                "Primitives", "Storage", "RocksDBStorage", "Keystore", "Benchmarks", "Simulator",
+                "Primitives", "Storage", "RocksDBStorage", "Keystore", "Benchmarks", "Simulator", "Node", "RPC",
+                "Configuration", "Chain", "Staking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Deploy/CLI",
             swiftSettings: strictSettings
@@ -144,6 +211,40 @@ let package = Package(
             name: "ChainTests",
             dependencies: ["Chain", "Primitives", "Storage"],
             path: "Tests/ChainTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ConfigurationTests",
+            dependencies: ["Configuration", "Primitives"],
+            path: "Tests/ConfigurationTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StakingTests",
+            dependencies: ["Staking", "Configuration", "Chain", "Consensus", "Storage", "Primitives"],
+            path: "Tests/StakingTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "NetworkTests",
+            dependencies: [
+                "Network", "NetworkCore", "Primitives",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            path: "Tests/NetworkTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "RPCTests",
+            dependencies: [
+                "RPC", "Primitives",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/RPCTests",
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -8,6 +8,9 @@ struct Aether: AsyncParsableCommand {
         commandName: "aether",
         abstract: "Aether: a multi-chain framework for selling and settling AI compute.",
         version: "0.1.0",
-        subcommands: [Keys.self, Util.self, Sim.self, Bench.self]
+        subcommands: [
+            NodeCommand.self, Localnet.self, TxCommand.self, QueryCommand.self, Keys.self, Util.self, Sim.self,
+            Bench.self,
+        ]
     )
 }

@@ -19,7 +19,11 @@ declare -A PURE_TARGETS=(
     [L1/Storage/Core]="Primitives Synchronization"
     [L1/Chain]="Primitives Storage Synchronization"
     [L1/Consensus]="Primitives"
-    [L1/Simulator]="Primitives Consensus Chain Storage"
+    [L1/Application]="Primitives Consensus Chain Storage"
+    [L1/Simulator]="Primitives Consensus Chain Storage Application"
+    [L1/Configuration]="Primitives"
+    [L1/Network/Core]="Primitives Crypto"
+    [L1/Staking]="Primitives Storage Chain Consensus Configuration Synchronization"
 )
 
 # C module -> the one file allowed to import it.

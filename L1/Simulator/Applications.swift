@@ -1,3 +1,4 @@
+import Application
 import Chain
 import Consensus
 import Primitives
@@ -63,90 +64,67 @@ struct HashChainApplication: SimulatedApplication {
     }
 }
 
-/// The real chain state machine with the bank module on an in-memory store: leaders fill blocks
-/// from the mempool, validators execute every block before voting, and the state root each
-/// validator computes at commit is compared across validators.
+/// The real chain state machine with the bank module on an in-memory store, through the same
+/// `ChainApplication` the node uses: leaders fill blocks from the mempool, validators execute every
+/// block before voting, and the state root each validator computes at commit is compared.
 struct BankApplication: SimulatedApplication {
     let store: MemoryStore
-    let chain: ChainStateMachine
-    var mempool: Mempool
-    var committedRoot: Hash
-    /// State roots this validator computed, by block id (its store keeps the nodes of every version).
-    var executed: [Hash: Hash] = [:]
+    var application: ChainApplication
+    /// Parents of blocks this validator executed, for committing them.
+    private var parents: [Hash: (header: BlockHeader, isSuffix: Bool)] = [:]
 
     static let fees = FeeSchedule(base: 100, perByte: 1, perStep: 10, perMemoryByte: 1)
 
     /// A validator's application at genesis; every validator starts from the same genesis root.
     init(chainId: String, genesis: ChainGenesis) throws {
         store = MemoryStore(columns: [StoreColumn.default] + SparseMerkleTree.defaultColumns)
-        chain = try ChainStateMachine.withBank(chainId: chainId, tree: SparseMerkleTree(store: store), fees: Self.fees)
+        let chain = try ChainStateMachine.withBank(
+            chainId: chainId, tree: SparseMerkleTree(store: store), fees: Self.fees)
         var batch = WriteBatch()
-        committedRoot = try chain.initGenesis(genesis, batch: &batch)
+        let root = try chain.initGenesis(genesis, batch: &batch)
         try store.write(batch, sync: false)
-        mempool = Mempool(rules: chain.admissionRules)
+        application = ChainApplication(chain: chain, committedRoot: root)
     }
 
-    private func context(_ header: BlockHeader) -> BlockContext {
-        BlockContext(
-            chainId: header.chainId, height: header.height, timestamp: header.timestamp,
-            proposer: Address(publicKey: header.proposer))
-    }
+    var committedRoot: Hash { application.committedRoot }
 
     mutating func build(_ template: BlockTemplate, instance: Int, random: inout SeededRandom) -> Block {
-        guard !template.isEpochSuffix else {
-            let block = HashChainApplication.suffix(template)
-            executed[block.id] = template.parent.stateRoot
-            return block
-        }
-        var header = template.header
-        let candidates = mempool.reap(maxBytes: 1 << 20, maxCount: 500).map(\.encoded)
-        guard
-            let proposal = try? chain.propose(
-                candidates, context: context(header), parentRoot: template.parent.stateRoot),
-            (try? store.write(proposal.execution.writeBatch, sync: false)) != nil
+        var batch = WriteBatch()
+        guard let block = try? application.build(template, stateBatch: &batch),
+            (try? store.write(batch, sync: false)) != nil
         else {
             // The parent state is unreadable: propose an empty block on it (validators will judge).
-            return Block(header: header, transactions: [])
+            return Block(header: template.header, transactions: [])
         }
-        let execution = proposal.execution
-        header.stateRoot = execution.stateRoot
-        header.transactionRoot = execution.transactionRoot
-        header.receiptRoot = execution.receiptRoot
-        executed[header.id] = execution.stateRoot
-        return Block(header: header, transactions: execution.transactions)
+        parents[block.id] = (template.parent, template.isEpochSuffix)
+        return block
     }
 
     mutating func check(_ block: Block, parent: BlockHeader, isEpochSuffix: Bool) -> Bool {
-        if isEpochSuffix {
-            guard HashChainApplication.isUnchanged(block, parent: parent) else { return false }
-            executed[block.id] = parent.stateRoot
-            return true
-        }
-        guard
-            let execution = try? chain.execute(
-                block.transactions, context: context(block.header), parentRoot: parent.stateRoot),
-            execution.stateRoot == block.header.stateRoot, execution.transactionRoot == block.header.transactionRoot,
-            execution.receiptRoot == block.header.receiptRoot,
-            (try? store.write(execution.writeBatch, sync: false)) != nil
+        guard case .accepted(let batch) = application.check(block, parent: parent, isEpochSuffix: isEpochSuffix),
+            (try? store.write(batch, sync: false)) != nil
         else { return false }
-        executed[block.id] = execution.stateRoot
+        parents[block.id] = (parent, isEpochSuffix)
         return true
     }
 
     mutating func commit(_ block: Block) -> Hash {
-        let root = executed.removeValue(forKey: block.id) ?? block.header.stateRoot
-        committedRoot = root
-        _ = try? mempool.update(committed: block.transactions, accounts: chain.accounts(at: root))
+        guard let (parent, isSuffix) = parents.removeValue(forKey: block.id) else { return block.header.stateRoot }
+        var batch = WriteBatch()
+        guard
+            let (_, root) = try? application.commit(block, parent: parent, isEpochSuffix: isSuffix, stateBatch: &batch)
+        else { return .zero }
+        _ = try? store.write(batch, sync: false)
         return root
     }
 
     mutating func submit(_ transaction: [UInt8], from source: String) {
-        _ = try? mempool.add(transaction, from: MempoolSource(source), accounts: chain.accounts(at: committedRoot))
+        _ = try? application.submit(transaction, from: MempoolSource(source))
     }
 
     mutating func restart() {
-        mempool = Mempool(rules: chain.admissionRules)
-        executed = [:]
+        application.reset()
+        parents = [:]
     }
 }
 

@@ -1,4 +1,4 @@
-import Primitives
+public import Primitives
 
 // MARK: - The module protocol
 
@@ -105,13 +105,26 @@ public struct BlockContext: Hashable, Sendable {
     public var timestamp: UInt64
     /// The address of the block's proposer.
     public var proposer: Address
+    /// The signing keys of the validators whose votes form this block's justification (the
+    /// parent's quorum certificate, the header's `justify`), in the certificate's order. Empty when
+    /// the driver has no signers to report (the genesis child, an epoch's first block, tests):
+    /// liveness tracking then charges no one for this block.
+    public var parentSigners: [Ed25519.PublicKey]
+    /// The consensus epoch of the block (the header's `epoch`), when the driver knows it; modules
+    /// that follow epochs check it against their own count.
+    public var epoch: UInt64?
 
     /// A context from its parts.
-    public init(chainId: String, height: UInt64, timestamp: UInt64, proposer: Address) {
+    public init(
+        chainId: String, height: UInt64, timestamp: UInt64, proposer: Address,
+        parentSigners: [Ed25519.PublicKey] = [], epoch: UInt64? = nil
+    ) {
         self.chainId = chainId
         self.height = height
         self.timestamp = timestamp
         self.proposer = proposer
+        self.parentSigners = parentSigners
+        self.epoch = epoch
     }
 }
 

@@ -15,8 +15,21 @@ public struct Bank: ApplicationModule, FeeKeeper {
     /// The module name and state prefix.
     public var name: String { Self.moduleName }
 
+    /// Module accounts besides the fee escrow that transfers and mints may not pay into (a module
+    /// keeps its own books of what its account holds, like staking's pool). Their owning module
+    /// moves funds in and out through `Keeper`.
+    public let blockedRecipients: Set<Address>
+
     /// The bank (its only parameters, the mint and burn rights, live in state from genesis).
-    public init() {}
+    /// - Parameter blockedRecipients: module accounts that `Transfer` and `Mint` may not pay into.
+    public init(blockedRecipients: Set<Address> = []) {
+        self.blockedRecipients = blockedRecipients
+    }
+
+    /// True when messages may not pay into `address` (the fee escrow or a blocked module account).
+    public func isBlocked(_ address: Address) -> Bool {
+        address == Self.feeEscrow || blockedRecipients.contains(address)
+    }
 
     /// Transfer, mint and burn.
     public var messageTypes: [MessageType] {
@@ -48,7 +61,7 @@ public struct Bank: ApplicationModule, FeeKeeper {
         switch message.kind {
         case Transfer.route.kind:
             let transfer = try message.decode(Transfer.self)
-            guard transfer.recipient != Self.feeEscrow else { throw BankError.blockedRecipient(transfer.recipient) }
+            guard !isBlocked(transfer.recipient) else { throw BankError.blockedRecipient(transfer.recipient) }
             try Keeper.send(
                 transfer.amount, of: transfer.denomination, from: sender, to: transfer.recipient, in: store)
             store.emit(
@@ -64,7 +77,7 @@ public struct Bank: ApplicationModule, FeeKeeper {
             guard try Keeper.rights(of: sender, for: mint.denomination, in: store).contains(.mint) else {
                 throw BankError.noMintRight(account: sender, denomination: mint.denomination)
             }
-            guard mint.recipient != Self.feeEscrow else { throw BankError.blockedRecipient(mint.recipient) }
+            guard !isBlocked(mint.recipient) else { throw BankError.blockedRecipient(mint.recipient) }
             try Keeper.mint(mint.amount, of: mint.denomination, to: mint.recipient, in: store)
             store.emit(
                 "mint",

@@ -1,0 +1,155 @@
+public import Chain
+public import Consensus
+public import Primitives
+public import Storage
+
+/// The chain state machine behind a consensus engine: what a validator's driver does for
+/// `buildBlock`, `checkBlock` and `commit` (Docs/architecture.md, "How a block is made").
+///
+/// Pure: it reads and writes the state tree through the `KeyValueStore` it is given and keeps the
+/// executions of uncommitted blocks in memory. The node and the simulator both drive it.
+public struct ChainApplication: Sendable {
+    /// The chain state machine (modules, fees).
+    public let chain: ChainStateMachine
+    /// Transactions waiting to be included.
+    public var mempool: Mempool
+    /// The state root of the last committed block.
+    public private(set) var committedRoot: Hash
+    /// The most transactions and bytes a built block carries.
+    public var blockLimits: (count: Int, bytes: Int) = (5_000, 2_000_000)
+    /// The signing keys of each epoch's validators by index, for the `parentSigners` of a block
+    /// (liveness tracking). Epochs missing here use `defaultValidatorKeys`.
+    public var validatorKeys: [UInt64: [Ed25519.PublicKey]] = [:]
+    /// The keys used for epochs not in `validatorKeys` (a chain whose set never changes).
+    public var defaultValidatorKeys: [Ed25519.PublicKey] = []
+
+    /// Executions of blocks built or checked but not committed yet, by block id.
+    private var executions: [Hash: BlockExecution] = [:]
+
+    /// An application on `chain`, whose state is at `committedRoot`.
+    public init(
+        chain: ChainStateMachine,
+        committedRoot: Hash,
+        mempool: Mempool? = nil
+    ) {
+        self.chain = chain
+        self.committedRoot = committedRoot
+        self.mempool = mempool ?? Mempool(rules: chain.admissionRules)
+    }
+
+    /// The execution context of a block.
+    public func context(_ header: BlockHeader) -> BlockContext {
+        let keys = header.justify.isGenesis ? [] : validatorKeys[header.justify.epoch] ?? defaultValidatorKeys
+        let signers = header.justify.signatures.compactMap {
+            Int($0.index) < keys.count ? keys[Int($0.index)] : nil
+        }
+        return BlockContext(
+            chainId: header.chainId, height: header.height, timestamp: header.timestamp,
+            proposer: Address(publicKey: header.proposer), parentSigners: signers, epoch: header.epoch)
+    }
+
+    // MARK: - Consensus actions
+
+    /// Fills a leader's template from the mempool. The state changes go into `stateBatch` (write
+    /// them before proposing: the next block may build on this one).
+    /// - Throws: `BlockExecutionError` when the parent's state cannot be read.
+    public mutating func build(_ template: BlockTemplate, stateBatch: inout WriteBatch) throws(BlockExecutionError)
+        -> Block
+    {
+        var header = template.header
+        if template.isEpochSuffix {
+            header.stateRoot = template.parent.stateRoot
+            header.transactionRoot = ChainStateMachine.transactionRoot([])
+            header.receiptRoot = ChainStateMachine.receiptRoot([])
+            return Block(header: header, transactions: [])
+        }
+        let candidates = mempool.reap(maxBytes: blockLimits.bytes, maxCount: blockLimits.count).map(\.encoded)
+        let proposal = try chain.propose(candidates, context: context(header), parentRoot: template.parent.stateRoot)
+        let execution = proposal.execution
+        for skipped in proposal.skipped { mempool.remove(skipped.id) }
+        header.stateRoot = execution.stateRoot
+        header.transactionRoot = execution.transactionRoot
+        header.receiptRoot = execution.receiptRoot
+        let block = Block(header: header, transactions: execution.transactions)
+        executions[block.id] = execution
+        stateBatch = execution.writeBatch
+        return block
+    }
+
+    /// Executes a proposed block on its parent's state; the verdict and, when accepted, the state
+    /// changes to write.
+    public mutating func check(_ block: Block, parent: BlockHeader, isEpochSuffix: Bool) -> CheckResult {
+        let header = block.header
+        if isEpochSuffix {
+            let unchanged =
+                block.transactions.isEmpty && header.stateRoot == parent.stateRoot
+                && header.transactionRoot == ChainStateMachine.transactionRoot([])
+                && header.receiptRoot == ChainStateMachine.receiptRoot([])
+            return unchanged ? .accepted(WriteBatch()) : .refused("an epoch-suffix block must be empty")
+        }
+        let execution: BlockExecution
+        do {
+            execution = try chain.execute(block.transactions, context: context(header), parentRoot: parent.stateRoot)
+        } catch {
+            return .refused("\(error)")
+        }
+        guard execution.stateRoot == header.stateRoot else { return .refused("state root differs") }
+        guard execution.transactionRoot == header.transactionRoot else { return .refused("transaction root differs") }
+        guard execution.receiptRoot == header.receiptRoot else { return .refused("receipt root differs") }
+        executions[block.id] = execution
+        return .accepted(execution.writeBatch)
+    }
+
+    /// A committed block: returns its receipts and the state root this validator computed, and
+    /// prunes the mempool. A block never checked here (caught up from peers) is executed now.
+    /// - Throws: `BlockExecutionError` when a committed block cannot be executed here, which means
+    ///   this validator's state differs from the chain's.
+    public mutating func commit(_ block: Block, parent: BlockHeader, isEpochSuffix: Bool, stateBatch: inout WriteBatch)
+        throws(BlockExecutionError) -> (receipts: [TransactionReceipt], stateRoot: Hash)
+    {
+        let id = block.id
+        var execution = executions.removeValue(forKey: id)
+        if execution == nil && !isEpochSuffix {
+            let executed = try chain.execute(
+                block.transactions, context: context(block.header), parentRoot: parent.stateRoot)
+            stateBatch = executed.writeBatch
+            execution = executed
+        }
+        let receipts = execution?.receipts ?? []
+        let root = execution?.stateRoot ?? parent.stateRoot
+        committedRoot = root
+        _ = try? mempool.update(committed: block.transactions, accounts: chain.accounts(at: root))
+        // Executions of blocks at or below this height can no longer commit.
+        executions = executions.filter { _, value in value.context.height > block.header.height }
+        return (receipts, root)
+    }
+
+    /// Offers a transaction from `source` to the mempool.
+    /// - Throws: `MempoolRejection` with the reason it was refused.
+    @discardableResult
+    public mutating func submit(_ transaction: [UInt8], from source: MempoolSource) throws(MempoolRejection)
+        -> MempoolAdmission
+    {
+        try mempool.add(transaction, from: source, accounts: chain.accounts(at: committedRoot))
+    }
+
+    /// Forgets uncommitted executions and pending transactions (a restart).
+    public mutating func reset() {
+        executions = [:]
+        mempool = Mempool(rules: chain.admissionRules)
+    }
+
+    /// The outcome of checking a block.
+    public enum CheckResult: Sendable {
+        /// Execution matched the header; write these state changes.
+        case accepted(WriteBatch)
+        /// The block is invalid, for this reason.
+        case refused(String)
+
+        /// True when accepted.
+        public var isAccepted: Bool {
+            if case .accepted = self { return true }
+            return false
+        }
+    }
+}

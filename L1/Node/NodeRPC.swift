@@ -1,0 +1,298 @@
+import Application
+import Chain
+import Configuration
+import Consensus
+import Foundation
+import Logging
+import Network
+import Primitives
+import RPC
+import RocksDBStorage
+import Staking
+import Storage
+
+/// The node's JSON-RPC methods (Docs/spec/rpc.md, "Methods").
+enum NodeRPC {
+    /// Application error codes.
+    static let notFound: RPCError.ApplicationCode = -32004
+    static let rejected: RPCError.ApplicationCode = -32010
+    static let unavailable: RPCError.ApplicationCode = -32020
+
+    static func methods(for node: ValidatorNode) -> RPCMethods {
+        var methods = RPCMethods()
+        methods.register("sendRawTx", params: ["tx"]) { args throws(RPCError) in
+            let bytes = try args.required("tx", as: HexBytes.self).bytes
+            return try await node.submitTransaction(bytes)
+        }
+        methods.register("getTx", params: ["hash"]) { args throws(RPCError) in
+            try await node.transaction(try args.required("hash", as: Hash.self), withReceipt: false)
+        }
+        methods.register("getTxReceipt", params: ["hash"]) { args throws(RPCError) in
+            try await node.transaction(try args.required("hash", as: Hash.self), withReceipt: true)
+        }
+        methods.register("getBlock", params: ["height", "hash"]) { args throws(RPCError) in
+            let height = try args.optional("height", as: UInt64.self)
+            let hash = try args.optional("hash", as: Hash.self)
+            guard (height == nil) != (hash == nil) else {
+                throw .invalidParams("give exactly one of height and hash", param: "height")
+            }
+            return try await node.block(height: height, hash: hash)
+        }
+        methods.register("getStateRoot", params: ["height"]) { args throws(RPCError) in
+            try await node.stateRoot(height: try args.optional("height", as: UInt64.self))
+        }
+        methods.register("getAccount", params: ["address"]) { args throws(RPCError) in
+            try await node.account(try address(args))
+        }
+        methods.register("getBalance", params: ["address", "denomination"]) { args throws(RPCError) in
+            let denomination = try args.optional("denomination", as: String.self) ?? "aic"
+            guard let parsed = Denomination.allCases.first(where: { $0.description == denomination.lowercased() })
+            else {
+                throw .invalidParams("denomination must be aic or swr", param: "denomination")
+            }
+            return try await node.balance(try address(args), parsed)
+        }
+        methods.register("getValidators", params: ["epoch"]) { args throws(RPCError) in
+            try await node.validators(epoch: try args.optional("epoch", as: UInt64.self))
+        }
+        methods.register("getStatus") { _ throws(RPCError) in await node.status() }
+        methods.register("getProof", params: ["key", "height"]) { args throws(RPCError) in
+            let key = try args.required("key", as: HexBytes.self).bytes
+            return try await node.proof(key: key, height: try args.optional("height", as: UInt64.self))
+        }
+        return methods
+    }
+
+    static func address(_ args: RPCArguments) throws(RPCError) -> Address {
+        let text = try args.required("address", as: String.self)
+        do { return try Address(hex: text) } catch {
+            throw .invalidParams("address must be 40 hex digits: \(error)", param: "address")
+        }
+    }
+
+    // MARK: - JSON forms
+
+    static func json(_ header: BlockHeader) -> JSONValue {
+        JSONValue(object: [
+            "id": .string(header.id.hex), "chainId": .string(header.chainId), "epoch": JSONValue(header.epoch),
+            "height": JSONValue(header.height), "view": JSONValue(header.view),
+            "parentId": .string(header.parentID.hex),
+            "stateRoot": .string(header.stateRoot.hex), "transactionRoot": .string(header.transactionRoot.hex),
+            "receiptRoot": .string(header.receiptRoot.hex),
+            "dataAvailabilityRoot": .string(header.dataAvailabilityRoot.hex),
+            "validatorSetHash": .string(header.validatorSetHash.hex),
+            "nextValidatorSetHash": .string(header.nextValidatorSetHash.hex),
+            "proposer": .string(header.proposer.description), "vrfProof": .string(header.vrfProof.description),
+            "timestamp": JSONValue(header.timestamp), "justify": json(header.justify),
+        ])
+    }
+
+    static func json(_ certificate: QuorumCertificate) -> JSONValue {
+        JSONValue(object: [
+            "epoch": JSONValue(certificate.epoch), "view": JSONValue(certificate.view),
+            "height": JSONValue(certificate.height), "blockId": .string(certificate.blockID.hex),
+            "signers": .array(certificate.signatures.map { JSONValue(UInt64($0.index)) }),
+        ])
+    }
+
+    static func json(_ certificate: CommitCertificate) -> JSONValue {
+        JSONValue(object: [
+            "path": .array(certificate.path.map(json)), "certificate": json(certificate.certificate),
+            "encoded": .string(Hex.encode(Canonical.encode(certificate))),
+        ])
+    }
+
+    static func json(_ receipt: TransactionReceipt) -> JSONValue {
+        JSONValue(object: [
+            "transactionId": .string(receipt.transactionID.hash.hex), "success": .bool(receipt.succeeded),
+            "failure": receipt.failure.map { .string($0.description) } ?? .null,
+            "feeCharged": JSONValue(receipt.feeCharged),
+            "events": .array(receipt.events.map { .string("\($0)") }),
+        ])
+    }
+
+    static func json(_ signed: SignedTransaction) -> JSONValue {
+        let transaction = signed.transaction
+        return JSONValue(object: [
+            "id": .string(signed.id.hash.hex), "chainId": .string(transaction.chainId),
+            "sender": .string(transaction.senderAddress.description), "nonce": JSONValue(transaction.nonce),
+            "maxFee": JSONValue(transaction.maxFee), "priorityFee": JSONValue(transaction.priorityFee),
+            "messages": .array(transaction.messages.map { .string("\($0.module)/\($0.kind)") }),
+            "encoded": .string(Hex.encode(signed.encoded)),
+        ])
+    }
+}
+
+// MARK: - Queries the RPC methods call
+
+extension ValidatorNode {
+    func submitTransaction(_ bytes: [UInt8]) throws(RPCError) -> JSONValue {
+        let admission: MempoolAdmission
+        do { admission = try application.submit(bytes, from: MempoolSource("rpc")) } catch {
+            throw .application(code: NodeRPC.rejected, message: "transaction rejected: \(error)")
+        }
+        _ = try? network.broadcast(channel: Channel.transactions.rawValue, payload: bytes)
+        metrics.setMempoolDepth(application.mempool.count)
+        return JSONValue(object: ["hash": .string(admission.id.hash.hex)])
+    }
+
+    func transaction(_ hash: Hash, withReceipt: Bool) throws(RPCError) -> JSONValue {
+        let id = TransactionID(hash: hash)
+        guard let location = try storeRead({ try chainStore.location(of: id) }) else {
+            if application.mempool.contains(id) {
+                return JSONValue(object: ["hash": .string(hash.hex), "status": "pending"])
+            }
+            throw .application(code: NodeRPC.notFound, message: "no transaction \(hash.hex)")
+        }
+        guard let block = try storeRead({ try chainStore.block(id: location.blockID) }),
+            Int(location.index) < block.transactions.count,
+            let signed = try? SignedTransaction.decode(block.transactions[Int(location.index)])
+        else { throw .application(code: NodeRPC.unavailable, message: "the transaction's block is missing") }
+        var object: [(String, JSONValue)] = [
+            ("hash", .string(hash.hex)), ("status", "committed"), ("height", JSONValue(location.height)),
+            ("blockId", .string(location.blockID.hex)), ("index", JSONValue(UInt64(location.index))),
+            ("transaction", NodeRPC.json(signed)),
+        ]
+        if withReceipt {
+            let receipts = try storeRead({ try chainStore.receipts(blockID: location.blockID) }) ?? []
+            guard Int(location.index) < receipts.count else {
+                throw .application(code: NodeRPC.unavailable, message: "the receipt is missing")
+            }
+            object.append(("receipt", NodeRPC.json(receipts[Int(location.index)])))
+        }
+        return .object(JSONObject(object))
+    }
+
+    func block(height: UInt64?, hash: Hash?) throws(RPCError) -> JSONValue {
+        let found: Block?
+        if let height {
+            found = try storeRead({ try chainStore.block(height: height) })
+        } else if let hash {
+            found = try storeRead({ try chainStore.block(id: hash) })
+        } else {
+            found = nil
+        }
+        guard let block = found else { throw .application(code: NodeRPC.notFound, message: "no such committed block") }
+        let certificate = try storeRead({ try chainStore.finalityCertificate(height: block.header.height) })
+        return JSONValue(object: [
+            "header": NodeRPC.json(block.header),
+            "transactions": .array(block.transactions.map { .string(Hex.encode($0)) }),
+            "commitCertificate": certificate.map(NodeRPC.json) ?? .null,
+        ])
+    }
+
+    func stateRoot(height: UInt64?) throws(RPCError) -> JSONValue {
+        let header: BlockHeader
+        if let height {
+            guard let block = try storeRead({ try chainStore.block(height: height) }) else {
+                throw .application(code: NodeRPC.notFound, message: "no committed block at height \(height)")
+            }
+            header = block.header
+        } else {
+            header = committed
+        }
+        return JSONValue(object: ["height": JSONValue(header.height), "stateRoot": .string(header.stateRoot.hex)])
+    }
+
+    func account(_ address: Address) throws(RPCError) -> JSONValue {
+        let root = application.committedRoot
+        do {
+            let account = try application.chain.accounts(at: root).account(address)
+            let bank = try application.chain.state(at: root).module(Bank.moduleName)
+            return JSONValue(object: [
+                "address": .string(address.description), "nonce": JSONValue(account.nonce),
+                "aic": JSONValue(try Bank.Keeper.balance(of: address, .aic, in: bank)),
+                "swr": JSONValue(try Bank.Keeper.balance(of: address, .swr, in: bank)),
+                "height": JSONValue(committed.height),
+            ])
+        } catch {
+            throw .application(code: NodeRPC.unavailable, message: "cannot read the account: \(error)")
+        }
+    }
+
+    func balance(_ address: Address, _ denomination: Denomination) throws(RPCError) -> JSONValue {
+        do {
+            let bank = try application.chain.state(at: application.committedRoot).module(Bank.moduleName)
+            return JSONValue(object: [
+                "address": .string(address.description), "denomination": .string(denomination.description),
+                "amount": JSONValue(try Bank.Keeper.balance(of: address, denomination, in: bank)),
+                "height": JSONValue(committed.height),
+            ])
+        } catch {
+            throw .application(code: NodeRPC.unavailable, message: "cannot read the balance: \(error)")
+        }
+    }
+
+    func validators(epoch: UInt64?) throws(RPCError) -> JSONValue {
+        let wanted = epoch ?? epochState.epoch
+        let set: ValidatorSet
+        do {
+            set = try Self.validatorSet(
+                epoch: wanted, chain: application.chain, root: application.committedRoot, cache: validatorSets)
+        } catch {
+            throw .application(code: NodeRPC.notFound, message: "\(error)")
+        }
+        return JSONValue(object: [
+            "epoch": JSONValue(wanted), "hash": .string(set.hash.hex), "totalStake": JSONValue(set.totalStake),
+            "validators": .array(
+                set.validators.enumerated().map { index, validator in
+                    JSONValue(object: [
+                        "index": JSONValue(index), "publicKey": .string(validator.publicKey.description),
+                        "vrfPublicKey": .string(validator.vrfPublicKey.description),
+                        "stake": JSONValue(validator.stake),
+                    ])
+                }),
+        ])
+    }
+
+    func status() -> JSONValue {
+        JSONValue(object: [
+            "chainId": .string(genesis.chain.chainId), "moniker": .string(configuration.moniker),
+            "nodeKey": .string(identity.signer.publicKey.description), "height": JSONValue(committed.height),
+            "blockId": .string(committed.id.hex), "stateRoot": .string(committed.stateRoot.hex),
+            "timestamp": JSONValue(committed.timestamp), "epoch": JSONValue(epochState.epoch),
+            "view": JSONValue(engine.view), "peers": JSONValue(network.connectedPeers.count),
+            "mempool": JSONValue(application.mempool.count),
+            "transactionsCommitted": JSONValue(counters.transactionsCommitted),
+            "evidenceSubmitted": JSONValue(counters.evidenceSubmitted), "syncs": JSONValue(counters.syncs),
+            "lastFinalityMilliseconds": counters.lastFinalityMilliseconds.map { JSONValue($0) } ?? .null,
+        ])
+    }
+
+    func proof(key: [UInt8], height: UInt64?) throws(RPCError) -> JSONValue {
+        let root: Hash
+        if let height {
+            guard let block = try storeRead({ try chainStore.block(height: height) }) else {
+                throw .application(code: NodeRPC.notFound, message: "no committed block at height \(height)")
+            }
+            root = block.header.stateRoot
+        } else {
+            root = application.committedRoot
+        }
+        let tree = application.chain.tree
+        do {
+            if try tree.get(key, root: root) != nil {
+                let (value, proof) = try tree.proveExistence(key, root: root)
+                return JSONValue(object: [
+                    "root": .string(root.hex), "key": .string(Hex.encode(key)), "value": .string(Hex.encode(value)),
+                    "exists": true, "proof": .string(Hex.encode(proof.protobufEncoded())), "spec": "smt",
+                ])
+            }
+            let proof = try tree.proveNonExistence(key, root: root)
+            return JSONValue(object: [
+                "root": .string(root.hex), "key": .string(Hex.encode(key)), "value": "", "exists": false,
+                "proof": .string(Hex.encode(proof.protobufEncoded())), "spec": "smt",
+            ])
+        } catch {
+            throw .application(code: NodeRPC.unavailable, message: "cannot prove the key: \(error)")
+        }
+    }
+
+    /// Runs a store read, turning storage failures into an RPC error (logged, not leaked).
+    private func storeRead<T>(_ body: () throws -> T) throws(RPCError) -> T {
+        do { return try body() } catch {
+            logger.error("store read failed: \(error)")
+            throw .application(code: NodeRPC.unavailable, message: "the node's store could not be read")
+        }
+    }
+}

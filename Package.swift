@@ -220,6 +220,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "NodeTests",
+            dependencies: [
+                "Node", "Application", "Chain", "Consensus", "Staking", "Configuration", "Storage", "RocksDBStorage",
+                "Primitives",
+            ],
+            path: "Tests/NodeTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "StakingTests",
             dependencies: ["Staking", "Configuration", "Chain", "Consensus", "Storage", "Primitives"],
             path: "Tests/StakingTests",
@@ -255,7 +264,9 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Primitives", "Storage", "RocksDBStorage", "StorageCrashWriter", "AetherCLI"],
+            dependencies: [
+                "Primitives", "Storage", "RocksDBStorage", "StorageCrashWriter", "AetherCLI", "RPC", "Chain", "Node",
+            ],
             path: "Tests/IntegrationTests",
             swiftSettings: strictSettings
         ),

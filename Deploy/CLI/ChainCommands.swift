@@ -31,6 +31,8 @@ struct TxCommand: ParsableCommand {
         @OptionGroup var rpc: RPCOptions
         @Option(help: "The most AIC base units the transaction may cost.") var maxFee: UInt64 = 1_000_000
         @Option(help: "AIC base units paid on top to be included sooner.") var priorityFee: UInt64 = 0
+        @Option(help: "The nonce to sign with (default: the node's next nonce, counting its mempool).")
+        var nonce: UInt64?
 
         /// Signs `messages` with the account's next nonce and sends them; returns the node's answer.
         func send(_ messages: [Message]) throws -> JSONValue {
@@ -46,11 +48,17 @@ struct TxCommand: ParsableCommand {
             let address = Address(publicKey: secret.publicKey)
             var params = JSONObject()
             params["address"] = .string(address.description)
-            guard case .object(let account) = try client.call("getAccount", params),
-                case .integer(let nonce)? = account["nonce"]
-            else { throw CommandFailure("the node did not report the account's nonce") }
+            let nonce: UInt64
+            if let chosen = self.nonce {
+                nonce = chosen
+            } else {
+                guard case .object(let account) = try client.call("getAccount", params),
+                    let next = (account["nextNonce"] ?? account["nonce"])?.uint64Value
+                else { throw CommandFailure("the node did not report the account's nonce") }
+                nonce = next
+            }
             let transaction = Transaction(
-                chainId: chainId, sender: secret.publicKey, nonce: UInt64(nonce), maxFee: maxFee,
+                chainId: chainId, sender: secret.publicKey, nonce: nonce, maxFee: maxFee,
                 priorityFee: priorityFee, messages: messages)
             let signed = try transaction.signed(by: secret)
             var send = JSONObject()
@@ -130,7 +138,9 @@ struct TxCommand: ParsableCommand {
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query", abstract: "Read chain state and blocks from a node's JSON-RPC.",
-        subcommands: [Status.self, Block.self, Account.self, Balance.self, Validators.self, Tx.self, Proof.self])
+        subcommands: [
+            Status.self, Block.self, Account.self, Balance.self, Validators.self, Validator.self, Tx.self, Proof.self,
+        ])
 
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Height, epoch, peers, mempool of a node.")
@@ -177,6 +187,20 @@ struct QueryCommand: ParsableCommand {
                 params["address"] = .string(address)
                 params["denomination"] = .string(denomination)
                 printResult(try rpc.client().call("getBalance", params))
+            }
+        }
+    }
+
+    struct Validator: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A validator's staking record: stake, shares, jail and tombstone, missed slots.")
+        @Argument(help: "The operator address (40 hex digits) or the signing key (64).") var validator: String
+        @OptionGroup var rpc: RPCOptions
+        func run() throws {
+            try reportingErrors(json: true) {
+                var params = JSONObject()
+                params["validator"] = .string(validator)
+                printResult(try rpc.client().call("getStakingValidator", params))
             }
         }
     }

@@ -28,6 +28,10 @@ struct Localnet: AsyncParsableCommand {
     @Option(help: "Stop after this many seconds (default: run until Ctrl-C).") var duration: Double?
     @Option(help: "Test only: validators (by index) that run the equivocating byzantine mode.") var byzantine: [Int] =
         []
+    @Flag(help: "Test only: SIGUSR1 to a validator isolates it from its peers, SIGUSR2 heals it.")
+    var faultSignals = false
+    @Flag(help: "Create the homes and genesis, print where, and exit (start each with 'aether node start --home').")
+    var initOnly = false
     @OptionGroup var output: OutputOptions
 
     var root: URL {
@@ -47,7 +51,8 @@ struct Localnet: AsyncParsableCommand {
             if !FileManager.default.fileExists(atPath: root.appendingPathComponent("genesis.toml").path) {
                 try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
                 try plan.create(
-                    under: root, genesisTime: UInt64(Date().timeIntervalSince1970 * 1_000), byzantine: Set(byzantine))
+                    under: root, genesisTime: UInt64(Date().timeIntervalSince1970 * 1_000), byzantine: Set(byzantine),
+                    faultSignals: faultSignals)
                 print("created a \(validators)-validator localnet in \(root.path)")
             } else {
                 print("reusing the localnet in \(root.path) (--reset starts a new chain)")
@@ -55,6 +60,10 @@ struct Localnet: AsyncParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
+        }
+        if initOnly {
+            for index in 0..<validators { print(plan.home(index, under: root).url.path) }
+            return
         }
         var processes: [Process] = []
         for index in 0..<validators {

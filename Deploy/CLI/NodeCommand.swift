@@ -83,6 +83,7 @@ struct NodeCommand: AsyncParsableCommand {
         func run() async throws {
             let nodeHome = home.nodeHome
             let node: ValidatorNode
+            var faults: [any DispatchSourceSignal] = []
             do {
                 let configuration = try nodeHome.configuration()
                 let genesis = try nodeHome.genesis()
@@ -94,12 +95,28 @@ struct NodeCommand: AsyncParsableCommand {
                     home: nodeHome.url, genesis: genesis, configuration: configuration, identity: identity,
                     logger: logger)
                 try await node.start()
+                if configuration.faultSignals { faults = Self.installFaultSignals(node) }
             } catch {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 throw ExitCode.failure
             }
             await Self.waitForSignal()
+            for source in faults { source.cancel() }
             await node.stop()
+        }
+
+        /// Test-only fault injection (`testing.fault_signals`): SIGUSR1 isolates the node from its
+        /// peers, SIGUSR2 heals it.
+        static func installFaultSignals(_ node: ValidatorNode) -> [any DispatchSourceSignal] {
+            [(SIGUSR1, true), (SIGUSR2, false)].map { signalNumber, isolating in
+                signal(signalNumber, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+                source.setEventHandler {
+                    Task { if isolating { await node.isolate() } else { await node.heal() } }
+                }
+                source.resume()
+                return source
+            }
         }
 
         /// Suspends until SIGINT or SIGTERM.

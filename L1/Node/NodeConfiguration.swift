@@ -25,6 +25,7 @@ public import Primitives
 /// max_request_bytes = 1048576
 /// [testing]
 /// equivocate = false           # test-only: sign conflicting proposals and votes
+/// fault_signals = false        # test-only: SIGUSR1 cuts the node off its peers, SIGUSR2 heals
 /// ```
 public struct NodeConfiguration: Hashable, Sendable {
     public var moniker: String
@@ -43,6 +44,8 @@ public struct NodeConfiguration: Hashable, Sendable {
     public var maxRequestBytes: Int = 1 << 20
     /// Test-only byzantine mode: the node signs conflicting proposals and votes.
     public var equivocate = false
+    /// Test-only fault injection: SIGUSR1 isolates the node from every peer, SIGUSR2 heals it.
+    public var faultSignals = false
 
     /// A peer to dial: its identity key and address.
     public struct PeerEntry: Hashable, Sendable, CustomStringConvertible {
@@ -94,7 +97,7 @@ public struct NodeConfiguration: Hashable, Sendable {
         try reader.only(["keystore", "validator", "vrf", "operator", "password_file"], in: "keys")
         try reader.only(["host", "port", "peers", "full_nodes"], in: "p2p")
         try reader.only(["host", "port", "max_request_bytes"], in: "rpc")
-        try reader.only(["equivocate"], in: "testing")
+        try reader.only(["equivocate", "fault_signals"], in: "testing")
         configuration.dataDirectory = try reader.string("node.data_dir") ?? configuration.dataDirectory
         configuration.keystoreDirectory = try reader.string("keys.keystore") ?? configuration.keystoreDirectory
         configuration.validatorKey = try reader.string("keys.validator") ?? configuration.validatorKey
@@ -122,6 +125,7 @@ public struct NodeConfiguration: Hashable, Sendable {
             configuration.maxRequestBytes = Int(limit)
         }
         configuration.equivocate = try reader.boolean("testing.equivocate") ?? false
+        configuration.faultSignals = try reader.boolean("testing.fault_signals") ?? false
         return configuration
     }
 
@@ -139,7 +143,9 @@ public struct NodeConfiguration: Hashable, Sendable {
         out += "peers = [" + peers.map { quoted($0.description) }.joined(separator: ", ") + "]\n"
         out += "full_nodes = [" + fullNodes.map { quoted($0.description) }.joined(separator: ", ") + "]\n"
         out += "\n[rpc]\nhost = \(quoted(rpcHost))\nport = \(rpcPort)\nmax_request_bytes = \(maxRequestBytes)\n"
-        if equivocate { out += "\n[testing]\nequivocate = true\n" }
+        if equivocate || faultSignals {
+            out += "\n[testing]\nequivocate = \(equivocate)\nfault_signals = \(faultSignals)\n"
+        }
         return out
     }
 }

@@ -158,7 +158,11 @@ public struct LocalnetPlan: Sendable {
     /// configuration with its peers, a faucet key, and the shared genesis.
     /// - Returns: the validators' public keys and the faucet's key name in `root/faucet`.
     @discardableResult
-    public func create(under root: URL, genesisTime: UInt64, byzantine: Set<Int> = []) throws(NodeError)
+    /// - Parameters:
+    ///   - byzantine: validators that run the test-only equivocating mode.
+    ///   - faultSignals: turn on the test-only fault signals (SIGUSR1 isolates, SIGUSR2 heals).
+    public func create(under root: URL, genesisTime: UInt64, byzantine: Set<Int> = [], faultSignals: Bool = false)
+        throws(NodeError)
         -> [NodeHome.PublicKeys]
     {
         let password = Array(Hex.encode(Hashing.sha256(Array("\(root.path)-\(genesisTime)".utf8)).bytes).utf8)
@@ -171,6 +175,7 @@ public struct LocalnetPlan: Sendable {
             configuration.rpcPort = rpcBasePort + index
             configuration.passwordFile = "password"
             configuration.equivocate = byzantine.contains(index)
+            configuration.faultSignals = faultSignals
             do {
                 try FileManager.default.createDirectory(at: home.url, withIntermediateDirectories: true)
                 try Self.writePrivate(password, to: home.url.appendingPathComponent("password"))

@@ -55,6 +55,15 @@ enum NodeRPC {
         methods.register("getValidators", params: ["epoch"]) { args throws(RPCError) in
             try await node.validators(epoch: try args.optional("epoch", as: UInt64.self))
         }
+        methods.register("getStakingValidator", params: ["validator"]) { args throws(RPCError) in
+            let text = try args.required("validator", as: String.self)
+            if let address = try? Address(hex: text) { return try await node.stakingValidator(.address(address)) }
+            guard let bytes = try? Hex.decode(text, count: 32), let key = try? Ed25519.PublicKey(bytes) else {
+                throw .invalidParams(
+                    "validator must be an operator address (40 hex digits) or a signing key (64)", param: "validator")
+            }
+            return try await node.stakingValidator(.key(key))
+        }
         methods.register("getStatus") { _ throws(RPCError) in await node.status() }
         methods.register("getProof", params: ["key", "height"]) { args throws(RPCError) in
             let key = try args.required("key", as: HexBytes.self).bytes
@@ -201,6 +210,7 @@ extension ValidatorNode {
             let bank = try application.chain.state(at: root).module(Bank.moduleName)
             return JSONValue(object: [
                 "address": .string(address.description), "nonce": JSONValue(account.nonce),
+                "nextNonce": JSONValue(nextNonce(of: address, committed: account.nonce)),
                 "aic": JSONValue(try Bank.Keeper.balance(of: address, .aic, in: bank)),
                 "swr": JSONValue(try Bank.Keeper.balance(of: address, .swr, in: bank)),
                 "height": JSONValue(committed.height),
@@ -208,6 +218,16 @@ extension ValidatorNode {
         } catch {
             throw .application(code: NodeRPC.unavailable, message: "cannot read the account: \(error)")
         }
+    }
+
+    /// The nonce a new transaction from `address` should carry: the committed nonce, advanced past
+    /// the consecutive nonces already waiting in the mempool.
+    func nextNonce(of address: Address, committed: UInt64) -> UInt64 {
+        var next = committed
+        for pending in application.mempool.pending(from: address) where pending.signed.transaction.nonce == next {
+            next += 1
+        }
+        return next
     }
 
     func balance(_ address: Address, _ denomination: Denomination) throws(RPCError) -> JSONValue {
@@ -242,6 +262,38 @@ extension ValidatorNode {
                         "stake": JSONValue(validator.stake),
                     ])
                 }),
+        ])
+    }
+
+    enum ValidatorReference {
+        case address(Address)
+        case key(Ed25519.PublicKey)
+    }
+
+    /// A validator's staking record at the committed tip: its stake and standing.
+    func stakingValidator(_ reference: ValidatorReference) throws(RPCError) -> JSONValue {
+        let record: Staking.Validator?
+        do {
+            let state = try application.chain.state(at: application.committedRoot).module(Staking.moduleName)
+            switch reference {
+            case .address(let address):
+                record = try Staking.validator(address, in: state)
+            case .key(let key):
+                record = try Staking.operatorAddress(ofKey: key, in: state).flatMap {
+                    address throws(StateAccessError) in try Staking.validator(address, in: state)
+                }
+            }
+        } catch {
+            throw .application(code: NodeRPC.unavailable, message: "cannot read the staking state: \(error)")
+        }
+        guard let record else { throw .application(code: NodeRPC.notFound, message: "no such validator") }
+        return JSONValue(object: [
+            "operatorAddress": .string(record.operatorAddress.description), "name": .string(record.name),
+            "publicKey": .string(record.publicKey.description), "tokens": JSONValue(record.tokens),
+            "shares": JSONValue(record.shares), "commission": .string("\(record.commission)"),
+            "jailed": .bool(record.jailed), "jailedUntilEpoch": JSONValue(record.jailedUntilEpoch),
+            "tombstoned": .bool(record.tombstoned), "missedInWindow": JSONValue(record.missedInWindow),
+            "height": JSONValue(committed.height),
         ])
     }
 

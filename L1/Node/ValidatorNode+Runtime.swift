@@ -344,6 +344,20 @@ extension ValidatorNode {
 
     /// Submits evidence the engine found as a staking transaction paid by the operator account.
     func submitEvidence(_ evidence: Evidence) {
+        // One equivocation is enough to slash: skip validators already tombstoned, and the same
+        // validator again while an earlier report may still be on its way into a block.
+        if let reported = evidenceReported[evidence.validator], committed.height < reported + 20 { return }
+        do {
+            let staking = try application.chain.state(at: application.committedRoot).module(Staking.moduleName)
+            if let operatorAddress = try Staking.operatorAddress(ofKey: evidence.validator, in: staking),
+                try Staking.validator(operatorAddress, in: staking)?.tombstoned == true
+            {
+                return
+            }
+        } catch {
+            logger.error("cannot read the staking state to check evidence: \(error)")
+        }
+        evidenceReported[evidence.validator] = committed.height
         let sender = Address(publicKey: identity.operatorKey.publicKey)
         let accountNonce: UInt64
         do { accountNonce = try application.chain.accounts(at: application.committedRoot).account(sender).nonce } catch
@@ -365,6 +379,24 @@ extension ValidatorNode {
         } catch {
             logger.error("the evidence transaction was refused: \(error)")
         }
+    }
+
+    // MARK: - Test-only faults
+
+    /// Test only: drops every message to and from every peer (the links stay up) until `heal()`,
+    /// as a network partition would.
+    public func isolate() {
+        var peers = Set(configuration.fullNodes)
+        for set in validatorSets.values { peers.formUnion(set.validators.map(\.publicKey)) }
+        peers.remove(identity.signer.publicKey)
+        network.isolate(from: peers)
+        logger.warning("isolated from \(peers.count) peers (test fault)")
+    }
+
+    /// Test only: ends `isolate()`.
+    public func heal() {
+        network.heal()
+        logger.warning("healed (test fault)")
     }
 
     // MARK: - Test-only byzantine mode

@@ -82,6 +82,8 @@ public actor ValidatorNode {
     /// The height of the newest block built or accepted (final or not).
     var newestHeight: UInt64 = 0
     var validatorSets: [UInt64: ValidatorSet] = [:]
+    /// The height at which this node last reported each equivocating validator.
+    var evidenceReported: [Ed25519.PublicKey: UInt64] = [:]
     var stopped = false
     /// What the node has done, for `getStatus`.
     var counters = Counters()

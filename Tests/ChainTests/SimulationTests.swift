@@ -62,7 +62,7 @@ private struct BankModel {
     }
 }
 
-@Suite("Seeded simulation")
+@Suite("Seeded simulation", .serialized)
 struct SimulationTests {
     static let seed: UInt64 = 0xA37E_2025
     static let blocks = 25

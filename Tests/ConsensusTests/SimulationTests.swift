@@ -10,11 +10,10 @@ import Testing
 @Suite("Consensus in simulation")
 struct SimulationTests {
     @Test("a perfect network finalizes a block per view")
-    func perfectNetwork() {
+    func perfectNetwork() async {
         var parameters = SimulationParameters(seed: 1, validators: 4)
         parameters.faults = .perfect(delay: 10)
-        var simulation = Simulation(parameters)
-        let report = simulation.run()
+        let report = await simulate(parameters)
         #expect(report.passed, "\(report.summary)")
         #expect(report.finalizedHeight > 50, "\(report.summary)")
         // One extra view or two per epoch: the suffix block that commits the ending block.
@@ -22,7 +21,7 @@ struct SimulationTests {
     }
 
     @Test("a run replays exactly from its seed")
-    func determinism() {
+    func determinism() async {
         let parameters = SimulationParameters(seed: 77, validators: 4, byzantine: 1)
         var first = Simulation(parameters)
         var second = Simulation(parameters)
@@ -36,7 +35,7 @@ struct SimulationTests {
     @Test(
         "every validator crashes at once and restarts: the chain goes on from what they persisted",
         arguments: 0..<12)
-    func everyoneRestarts(seed: UInt64) {
+    func everyoneRestarts(seed: UInt64) async {
         // Crash moments spread over a block interval, so some land while a block is certified but
         // not committed: then only the validators' stored pending blocks hold it.
         var parameters = SimulationParameters(seed: 9 + seed, validators: 4)
@@ -44,14 +43,13 @@ struct SimulationTests {
         parameters.faults = FaultPlan(
             delayBefore: 5...30, delayAfter: 5...30, dropPermille: 0, duplicatePermille: 0, partitions: [],
             crashes: (0..<4).map { .init(instance: $0, at: at + UInt64($0) * 3, restart: at + 400) })
-        var simulation = Simulation(parameters)
-        let report = simulation.run()
+        let report = await simulate(parameters)
         #expect(report.passed, "\(report.summary)")
         #expect(report.finalizedHeight > 20, "\(report.summary)")
     }
 
     @Test("a third of the validators crashed and a partition: safe throughout, live after healing")
-    func heavyFaults() {
+    func heavyFaults() async {
         var parameters = SimulationParameters(seed: 5, validators: 7, byzantine: 2)
         parameters.faults = FaultPlan(
             delayBefore: 5...400, delayAfter: 5...40, dropPermille: 300, duplicatePermille: 100,
@@ -59,8 +57,7 @@ struct SimulationTests {
             crashes: [
                 .init(instance: 3, at: 500, restart: 2_800), .init(instance: 4, at: 900, restart: 2_900),
             ])
-        var simulation = Simulation(parameters)
-        let report = simulation.run()
+        let report = await simulate(parameters)
         #expect(report.passed, "\(report.summary)")
         #expect(report.equivocations > 0, "the Twins should have equivocated: \(report.summary)")
     }
@@ -69,39 +66,34 @@ struct SimulationTests {
 @Suite("Consensus under random faults")
 struct FaultTests {
     @Test("4 honest validators", arguments: 0..<100)
-    func honest(seed: UInt64) {
-        var simulation = Simulation(SimulationParameters(seed: 10_000 + seed, validators: 4))
-        let report = simulation.run()
+    func honest(seed: UInt64) async {
+        let report = await simulate(SimulationParameters(seed: 10_000 + seed, validators: 4))
         #expect(report.passed, "\(report.summary)")
     }
 
     @Test("4 validators, 1 Twins equivocator", arguments: 0..<100)
-    func oneTwin(seed: UInt64) {
-        var simulation = Simulation(SimulationParameters(seed: 20_000 + seed, validators: 4, byzantine: 1))
-        let report = simulation.run()
+    func oneTwin(seed: UInt64) async {
+        let report = await simulate(SimulationParameters(seed: 20_000 + seed, validators: 4, byzantine: 1))
         #expect(report.passed, "\(report.summary)")
     }
 
     @Test("7 validators, 2 Twins equivocators", arguments: 0..<40)
-    func twoTwins(seed: UInt64) {
-        var simulation = Simulation(SimulationParameters(seed: 30_000 + seed, validators: 7, byzantine: 2))
-        let report = simulation.run()
+    func twoTwins(seed: UInt64) async {
+        let report = await simulate(SimulationParameters(seed: 30_000 + seed, validators: 7, byzantine: 2))
         #expect(report.passed, "\(report.summary)")
     }
 
     @Test("4 validators, 1 Twins equivocator holding 149 of 449 stake (33.2%)", arguments: 0..<30)
-    func maximalTwin(seed: UInt64) {
+    func maximalTwin(seed: UInt64) async {
         var parameters = SimulationParameters(seed: 60_000 + seed, validators: 4, byzantine: 1)
         parameters.maximizeByzantineStake = true
-        var simulation = Simulation(parameters)
-        let report = simulation.run()
+        let report = await simulate(parameters)
         #expect(report.passed, "\(report.summary)")
     }
 
     @Test("10 validators, 3 Twins equivocators (30% of stake)", arguments: 0..<20)
-    func threeTwins(seed: UInt64) {
-        var simulation = Simulation(SimulationParameters(seed: 40_000 + seed, validators: 10, byzantine: 3))
-        let report = simulation.run()
+    func threeTwins(seed: UInt64) async {
+        let report = await simulate(SimulationParameters(seed: 40_000 + seed, validators: 10, byzantine: 3))
         #expect(report.passed, "\(report.summary)")
     }
 }
@@ -109,11 +101,10 @@ struct FaultTests {
 @Suite("Consensus running the bank chain")
 struct BankSimulationTests {
     @Test("every validator executes every block and computes the same state roots", arguments: 0..<8)
-    func bank(seed: UInt64) {
-        var simulation = Simulation(
+    func bank(seed: UInt64) async {
+        let report = await simulate(
             SimulationParameters(
                 seed: 50_000 + seed, validators: 4, byzantine: seed % 2 == 0 ? 0 : 1, application: .bank))
-        let report = simulation.run()
         #expect(report.passed, "\(report.summary)")
         #expect(report.finalizedHeight > 5, "\(report.summary)")
         // Clients send a transfer every 20 ms; most of them land in finalized blocks.

@@ -1,5 +1,7 @@
 import Consensus
+import Dispatch
 import Primitives
+import Simulator
 
 /// Deterministic validator keys for tests.
 struct TestValidators {
@@ -97,4 +99,20 @@ func fill(_ template: BlockTemplate, payload: [UInt8] = [1]) -> Block {
     var header = template.header
     header.transactionRoot = MerkleTree.root([payload])
     return Block(header: header, transactions: [payload])
+}
+
+/// One serial queue for every CPU-bound simulation in this target. A campaign is hundreds of
+/// cases; run on the cooperative pool they hold both of its threads on a 2-core machine for a
+/// minute and the network and RPC suites, which await IO on that pool, time out behind them.
+/// On this lane they take one core at a time and the pool stays free.
+private let simulationLane = DispatchQueue(label: "aether.tests.simulation")
+
+/// Runs a seeded simulation off the cooperative pool and returns its report.
+func simulate(_ parameters: SimulationParameters) async -> SimulationReport {
+    await withCheckedContinuation { continuation in
+        simulationLane.async {
+            var simulation = Simulation(parameters)
+            continuation.resume(returning: simulation.run())
+        }
+    }
 }

@@ -128,14 +128,16 @@ struct WebSocketTests {
     @Test("a ping is answered with a pong carrying the same payload; the server pings too")
     func pingPong() async throws {
         var configuration = testConfiguration()
-        configuration.webSocket.pingInterval = .milliseconds(200)
+        // Long enough that a test runner busy with other suites still answers the server's ping
+        // before the next one is due (an unanswered ping is a dead client).
+        configuration.webSocket.pingInterval = .seconds(1)
         try await withServer(configuration) { _, port in
             let client = try await connectWebSocket(port: port)
             try await client.sendFrame(opcode: TestFrame.ping, payload: Array("hello".utf8))
             var sawPong = false
             var sawPing = false
             while !(sawPong && sawPing) {
-                let frame = try await client.readFrame(timeout: .seconds(5))
+                let frame = try await client.readFrame(timeout: .seconds(10))
                 switch frame.opcode {
                 case TestFrame.pong:
                     #expect(frame.payload == Array("hello".utf8))

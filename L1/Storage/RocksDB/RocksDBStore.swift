@@ -15,7 +15,8 @@ import Synchronization
 ///
 /// Opening creates the directory, the database and any missing column family. Every column family
 /// already on disk is opened too (RocksDB requires it), but only the columns passed to `init` (and
-/// the default one) can be used. Only one store, in any process, can have a path open at a time.
+/// the default one) can be used. Only one store, in any process, can have a path open for writing at a
+/// time; read-only stores (`init(readOnlyPath:columns:options:)`) take no lock and may open it alongside.
 ///
 /// Thread-safe. `close()` (or dropping the store) releases the database; a snapshot that outlives it
 /// then throws on every read.
@@ -32,7 +33,22 @@ public final class RocksDBStore: KeyValueStore {
     ///   lock, the path is not a directory or cannot be written.
     public init(path: String, columns: [StoreColumn], options: RocksDBStore.Options = .init()) throws {
         self.path = path
-        state = Mutex(try Database(path: path, columns: columns, options: options))
+        state = Mutex(try Database(path: path, columns: columns, options: options, readOnly: false))
+    }
+
+    /// Opens the existing database at `path` read-only: a view of it as of the moment of opening.
+    ///
+    /// This takes no lock, so it works while another process (a running node) has the database open
+    /// for writing; what that process writes afterwards does not show through. Every table file is
+    /// opened up front (`max_open_files` is unbounded here), so the writer's compactions, which
+    /// delete files, cannot pull a file from under a long read. Writes throw.
+    /// - Throws: `StoreError.openFailed` when there is no database at `path`, one of `columns` is
+    ///   not in it, or RocksDB refuses (its message is included).
+    public init(readOnlyPath path: String, columns: [StoreColumn], options: RocksDBStore.Options = .init()) throws {
+        self.path = path
+        var settings = options
+        settings.maxOpenFiles = -1
+        state = Mutex(try Database(path: path, columns: columns, options: settings, readOnly: true))
     }
 
     deinit { close() }
@@ -53,6 +69,9 @@ public final class RocksDBStore: KeyValueStore {
 
     /// True until `close()`.
     public var isOpen: Bool { state.withLock { $0 != nil } }
+
+    /// True for a store opened with `init(readOnlyPath:columns:options:)`.
+    public var isReadOnly: Bool { state.withLock { $0?.readOnly ?? false } }
 
     private func database() throws -> Database {
         guard let database = state.withLock({ $0 }) else { throw closedError(path) }
@@ -122,26 +141,47 @@ private final class Database: @unchecked Sendable {
     /// The addresses of snapshots not yet released, so `deinit` can release those still held.
     private let snapshots = Mutex<Set<UInt>>([])
 
-    init(path: String, columns requested: [StoreColumn], options settings: RocksDBStore.Options) throws {
+    /// True when opened with `rocksdb_open_for_read_only_column_families`: writes are refused.
+    let readOnly: Bool
+
+    init(path: String, columns requested: [StoreColumn], options settings: RocksDBStore.Options, readOnly: Bool)
+        throws
+    {
         self.path = path
-        createParentDirectories(of: path)
-        let options = OptionsHandle(settings)
+        self.readOnly = readOnly
+        if !readOnly { createParentDirectories(of: path) }
+        let options = OptionsHandle(settings, createIfMissing: !readOnly)
 
         // RocksDB refuses to open a database unless every column family on disk is named, so open those
         // that exist plus the ones asked for. Listing fails when there is no database yet; the open that
-        // follows reports any real problem.
+        // follows reports any real problem (a read-only open reports it here: it creates nothing).
         var names = [StoreColumn.default.name]
-        for name in (try? listColumnFamilies(path: path, options: options)) ?? [] where !names.contains(name) {
-            names.append(name)
+        let existing: [String]
+        if readOnly {
+            do { existing = try listColumnFamilies(path: path, options: options) } catch {
+                throw StoreError.openFailed(path: path, reason: "no readable database here (\(error))")
+            }
+            for column in requested where !existing.contains(column.name) {
+                throw StoreError.openFailed(path: path, reason: "the database has no column '\(column.name)'")
+            }
+        } else {
+            existing = (try? listColumnFamilies(path: path, options: options)) ?? []
         }
+        for name in existing where !names.contains(name) { names.append(name) }
         for column in requested where !names.contains(column.name) { names.append(column.name) }
 
         var handles = [OpaquePointer?](repeating: nil, count: names.count)
         let familyOptions = [OpaquePointer?](repeating: options.pointer, count: names.count)
         let opened = try withCStrings(names) { cNames in
             try call({ .openFailed(path: path, reason: $0) }) { error in
-                rocksdb_open_column_families(
-                    options.pointer, path, Int32(names.count), cNames, familyOptions, &handles, &error)
+                if readOnly {
+                    // A live writer's log is expected: replay it into memory, do not refuse.
+                    rocksdb_open_for_read_only_column_families(
+                        options.pointer, path, Int32(names.count), cNames, familyOptions, &handles, 0, &error)
+                } else {
+                    rocksdb_open_column_families(
+                        options.pointer, path, Int32(names.count), cNames, familyOptions, &handles, &error)
+                }
             }
         }
         let families = handles.compactMap { $0 }
@@ -220,7 +260,13 @@ private final class Database: @unchecked Sendable {
 
     // MARK: Writes
 
+    /// Throws unless the database was opened for writing.
+    private func requireWritable() throws {
+        guard !readOnly else { throw StoreError.engine("the store at \(path) is open read-only") }
+    }
+
     func put(_ key: [UInt8], _ value: [UInt8], column: StoreColumn) throws {
+        try requireWritable()
         let family = try family(column)
         try withBytes(key) { key, keyLength in
             try withBytes(value) { value, valueLength in
@@ -232,6 +278,7 @@ private final class Database: @unchecked Sendable {
     }
 
     func delete(_ key: [UInt8], column: StoreColumn) throws {
+        try requireWritable()
         let family = try family(column)
         try withBytes(key) { key, keyLength in
             try call { error in rocksdb_delete_cf(handle, asyncWrite.pointer, family, key, keyLength, &error) }
@@ -239,6 +286,7 @@ private final class Database: @unchecked Sendable {
     }
 
     func write(_ batch: WriteBatch, sync: Bool) throws {
+        try requireWritable()
         // Every column is resolved while building the native batch, so an unknown one throws before
         // anything is written.
         let native = NativeWriteBatch()
@@ -327,10 +375,10 @@ private final class OptionsHandle {
     let pointer: OpaquePointer
     private let cache: OpaquePointer
 
-    init(_ settings: RocksDBStore.Options) {
+    init(_ settings: RocksDBStore.Options, createIfMissing: Bool) {
         pointer = rocksdb_options_create()
-        rocksdb_options_set_create_if_missing(pointer, 1)
-        rocksdb_options_set_create_missing_column_families(pointer, 1)
+        rocksdb_options_set_create_if_missing(pointer, createIfMissing ? 1 : 0)
+        rocksdb_options_set_create_missing_column_families(pointer, createIfMissing ? 1 : 0)
         rocksdb_options_increase_parallelism(pointer, Int32(clamping: max(1, settings.backgroundThreads)))
         rocksdb_options_set_compaction_style(pointer, Int32(rocksdb_level_compaction))
         // Level sizes follow the data, which bounds space amplification at about 1.1x.

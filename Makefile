@@ -4,7 +4,7 @@
 SWIFT        ?= swift
 APT_PACKAGES := pkg-config librocksdb-dev libsodium-dev libsecp256k1-dev libssl-dev
 SOURCES      := Package.swift L1 AppChains Bridge Channels Deploy Tests
-RUN_ARGS     ?= bench primitives
+RUN_ARGS     ?= localnet --validators 4
 
 .PHONY: run test build build-release deps lint check-purity bench fuzz clean help
 

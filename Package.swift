@@ -163,7 +163,7 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
-                "Primitives", "Storage", "RocksDBStorage", "Simulator", "Consensus",
+                "Primitives", "Storage", "RocksDBStorage", "Simulator", "Consensus", "Chain", "Node", "RPC",
                 "CSodium", "CSecp256k1", "CRocksDB", "COpenSSL",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

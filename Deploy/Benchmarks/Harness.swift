@@ -16,8 +16,10 @@ public struct BenchmarkRow: Sendable {
     public var higherIsBetter: Bool
     /// The target the issue sets, as text ("≥ 0.95", "≥ 0.8").
     public var target: String?
-    /// The smallest acceptable ratio, when there is a target.
+    /// The smallest acceptable ratio, when the target is a ratio.
     public var minimumRatio: Double?
+    /// The value to reach (at least, or at most when lower is better), when the target is absolute.
+    public var valueTarget: Double?
 
     /// Ours relative to the baseline: > 1 means we are faster.
     public var ratio: Double? {
@@ -25,8 +27,9 @@ public struct BenchmarkRow: Sendable {
         return higherIsBetter ? value / baselineValue : baselineValue / value
     }
 
-    /// Whether the ratio meets the target (nil when there is no target).
+    /// Whether the figure meets the target (nil when there is no target).
     public var meetsTarget: Bool? {
+        if let valueTarget { return higherIsBetter ? value >= valueTarget : value <= valueTarget }
         guard let minimumRatio, let ratio else { return nil }
         return ratio >= minimumRatio
     }

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Benchmarks
 import Foundation
+import Node
 
 /// `aether bench <suite>`: speed targets measured beside their baselines, in one run.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark suite; each figure is printed beside its baseline and their ratio.",
-        subcommands: [PrimitivesSuite.self, ConsensusSuite.self]
+        subcommands: [PrimitivesSuite.self, ConsensusSuite.self, LocalnetSuite.self]
     )
 
     struct PrimitivesSuite: ParsableCommand {
@@ -54,6 +55,58 @@ struct Bench: ParsableCommand {
                     if !output.json { FileHandle.standardError.write(Data("  measured \(row.name)\n".utf8)) }
                 }
                 print(output.json ? report.json() : report.table())
+            }
+        }
+    }
+
+    struct LocalnetSuite: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "localnet",
+            abstract: "A localnet of validator processes under signed transfers sent from this process.",
+            discussion: """
+                Reports sustained finalized transfers per second, send-to-finality latency p50/p95/p99, CPU and \
+                peak RSS per validator, and this machine's Ed25519 verification capacity measured in the same \
+                run. Build with -c release: a debug build measures the debug build.
+                """)
+        @Option(help: "Validators.") var validators = 4
+        @Option(help: "Seconds measured, after the warm-up.") var duration: Double = 60
+        @Option(help: "Seconds of load before measuring.") var warmup: Double = 10
+        @Option(help: "Transfers offered per second.") var rate = 6_000
+        @Option(help: "Funded sender accounts the load is spread over.") var senders = 512
+        @Option(help: "P2P port of validator 0 (validator i uses it + i); RPC uses --rpc-port.") var p2pPort = 29_000
+        @Option(help: "RPC port of validator 0.") var rpcPort = 29_100
+        @Option(help: "Directory for the validators' homes (removed afterwards).") var workDirectory: String?
+        @Flag(help: "Keep the validators' homes and node.log files afterwards.") var keepHomes = false
+        @Flag(help: "A few seconds at a low rate: checks the suite runs.") var quick = false
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            guard (1...16).contains(validators) else { throw ValidationError("--validators must be 1…16") }
+            guard duration > 0, warmup >= 0, rate > 0, senders > 0 else {
+                throw ValidationError("--duration, --rate and --senders must be positive")
+            }
+            try reportingErrors(json: output.json) {
+                var configuration = quick ? LocalnetBenchmark.Configuration.quick : .init()
+                configuration.validators = validators
+                if !quick {
+                    configuration.duration = duration
+                    configuration.warmup = warmup
+                    configuration.rate = rate
+                    configuration.senders = senders
+                }
+                configuration.p2pPort = p2pPort
+                configuration.rpcPort = rpcPort
+                configuration.keepHomes = keepHomes
+                let directory = URL(fileURLWithPath: workDirectory ?? NSTemporaryDirectory())
+                    .appendingPathComponent("aether-bench-localnet-\(ProcessInfo.processInfo.processIdentifier)")
+                let benchmark = LocalnetBenchmark(
+                    configuration: configuration, executable: LocalnetProcesses.currentExecutable(),
+                    workDirectory: directory)
+                let json = output.json
+                let report = try benchmark.run { line in
+                    if !json { FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
+                }
+                print(json ? report.json() : report.table())
             }
         }
     }

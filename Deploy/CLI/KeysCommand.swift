@@ -1,4 +1,5 @@
 import ArgumentParser
+import Chain
 import Foundation
 import Keystore
 import Primitives
@@ -139,7 +140,12 @@ func report(_ info: KeyInfo, file: String?) -> Report {
     out.add("name", info.name)
     out.add("algorithm", info.algorithm.rawValue)
     out.add("publicKey", info.publicKey)
-    if let address = info.address { out.add("address", address) }
+    if let address = info.address {
+        out.add("address", address)
+    } else if info.algorithm == .ed25519, let key = try? Ed25519.PublicKey(Hex.decode(info.publicKey)) {
+        // The account an Ed25519 key signs for on Aether chains.
+        out.add("address", Address(publicKey: key).description)
+    }
     if let file { out.add("file", file) }
     return out
 }

@@ -65,25 +65,12 @@ struct Localnet: AsyncParsableCommand {
             for index in 0..<validators { print(plan.home(index, under: root).url.path) }
             return
         }
-        var processes: [Process] = []
-        for index in 0..<validators {
-            let home = plan.home(index, under: root)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.executablePath())
-            process.arguments = ["node", "start", "--home", home.url.path]
-            let log = home.url.appendingPathComponent("node.log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            if let handle = try? FileHandle(forWritingTo: log) {
-                handle.seekToEndOfFile()
-                process.standardOutput = handle
-                process.standardError = handle
-            }
-            do { try process.run() } catch {
-                for started in processes { started.terminate() }
-                FileHandle.standardError.write(Data("error: cannot start validator \(index): \(error)\n".utf8))
-                throw ExitCode.failure
-            }
-            processes.append(process)
+        let processes: LocalnetProcesses
+        do {
+            processes = try LocalnetProcesses(plan: plan, root: root, executable: LocalnetProcesses.currentExecutable())
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
         }
         print("validators: " + (0..<validators).map { "http://127.0.0.1:\(rpcPort + $0)" }.joined(separator: " "))
         print("logs: \(root.path)/validator-*/node.log — Ctrl-C stops the localnet")
@@ -99,21 +86,15 @@ struct Localnet: AsyncParsableCommand {
         var monitor = LocalnetMonitor(ports: (0..<validators).map { rpcPort + $0 })
         while !stop.isSet {
             if let duration, Date().timeIntervalSince(started) >= duration { break }
-            if processes.allSatisfy({ !$0.isRunning }) {
+            if !processes.anyRunning {
                 FileHandle.standardError.write(Data("every validator exited; see the node.log files\n".utf8))
                 break
             }
             try? await Task.sleep(for: .seconds(1))
             print(monitor.sample(json: output.json))
         }
-        for process in processes where process.isRunning { process.terminate() }
-        for process in processes { process.waitUntilExit() }
+        processes.stop()
         print("localnet stopped")
-    }
-
-    /// This executable's path (the validators run the same binary).
-    static func executablePath() -> String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 }
 

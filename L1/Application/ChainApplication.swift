@@ -26,6 +26,17 @@ public struct ChainApplication: Sendable {
     /// Executions of blocks built or checked but not committed yet, by block id.
     private var executions: [Hash: BlockExecution] = [:]
 
+    /// Account states at `committedRoot`, read once each for mempool admission.
+    private var committedAccounts: MemoizedAccountStates?
+
+    /// The memoized account states at `committedRoot`.
+    private mutating func accountsAtCommittedRoot() -> MemoizedAccountStates {
+        if let memo = committedAccounts, memo.root == committedRoot { return memo }
+        let memo = MemoizedAccountStates(chain.accounts(at: committedRoot), root: committedRoot)
+        committedAccounts = memo
+        return memo
+    }
+
     /// An application on `chain`, whose state is at `committedRoot`.
     public init(
         chain: ChainStateMachine,
@@ -64,7 +75,11 @@ public struct ChainApplication: Sendable {
             return Block(header: header, transactions: [])
         }
         let candidates = mempool.reap(maxBytes: blockLimits.bytes, maxCount: blockLimits.count).map(\.encoded)
-        let proposal = try chain.propose(candidates, context: context(header), parentRoot: template.parent.stateRoot)
+        // Every candidate came from the mempool, which verified its signature at admission.
+        let admitted = mempool
+        let proposal = try chain.propose(
+            candidates, context: context(header), parentRoot: template.parent.stateRoot,
+            isVerified: { admitted.contains($0) })
         let execution = proposal.execution
         for skipped in proposal.skipped { mempool.remove(skipped.id) }
         header.stateRoot = execution.stateRoot
@@ -89,7 +104,11 @@ public struct ChainApplication: Sendable {
         }
         let execution: BlockExecution
         do {
-            execution = try chain.execute(block.transactions, context: context(header), parentRoot: parent.stateRoot)
+            // Transactions this validator's mempool admitted had their signatures verified then.
+            let admitted = mempool
+            execution = try chain.execute(
+                block.transactions, context: context(header), parentRoot: parent.stateRoot,
+                isVerified: { admitted.contains($0) })
         } catch {
             return .refused("\(error)")
         }
@@ -118,7 +137,7 @@ public struct ChainApplication: Sendable {
         let receipts = execution?.receipts ?? []
         let root = execution?.stateRoot ?? parent.stateRoot
         committedRoot = root
-        _ = try? mempool.update(committed: block.transactions, accounts: chain.accounts(at: root))
+        _ = try? mempool.update(committed: block.transactions, accounts: accountsAtCommittedRoot())
         // Executions of blocks at or below this height can no longer commit.
         executions = executions.filter { _, value in value.context.height > block.header.height }
         return (receipts, root)
@@ -130,7 +149,7 @@ public struct ChainApplication: Sendable {
     public mutating func submit(_ transaction: [UInt8], from source: MempoolSource) throws(MempoolRejection)
         -> MempoolAdmission
     {
-        try mempool.add(transaction, from: source, accounts: chain.accounts(at: committedRoot))
+        try mempool.add(transaction, from: source, accounts: accountsAtCommittedRoot())
     }
 
     /// Forgets uncommitted executions and pending transactions (a restart).

@@ -156,15 +156,16 @@ public struct LocalnetPlan: Sendable {
 
     /// Creates every validator's home, keys (cheap Argon2id: a localnet's keys are throwaway),
     /// configuration with its peers, a faucet key, and the shared genesis.
-    /// - Returns: the validators' public keys and the faucet's key name in `root/faucet`.
-    @discardableResult
     /// - Parameters:
     ///   - byzantine: validators that run the test-only equivocating mode.
     ///   - faultSignals: turn on the test-only fault signals (SIGUSR1 isolates, SIGUSR2 heals).
-    public func create(under root: URL, genesisTime: UInt64, byzantine: Set<Int> = [], faultSignals: Bool = false)
-        throws(NodeError)
-        -> [NodeHome.PublicKeys]
-    {
+    ///   - fundedAccounts: more accounts the genesis funds like an operator (a load generator's).
+    /// - Returns: the validators' public keys (the faucet's key is `faucet` in `root/faucet`).
+    @discardableResult
+    public func create(
+        under root: URL, genesisTime: UInt64, byzantine: Set<Int> = [], faultSignals: Bool = false,
+        fundedAccounts: [Ed25519.PublicKey] = []
+    ) throws(NodeError) -> [NodeHome.PublicKeys] {
         let password = Array(Hex.encode(Hashing.sha256(Array("\(root.path)-\(genesisTime)".utf8)).bytes).utf8)
         var keys: [NodeHome.PublicKeys] = []
         var configurations: [NodeConfiguration] = []
@@ -193,7 +194,8 @@ public struct LocalnetPlan: Sendable {
             try home(index, under: root).write(configuration: configurations[index])
         }
         let faucet = try faucetKey(under: root, password: password)
-        let genesis = try genesis(validators: keys, faucet: faucet, genesisTime: genesisTime)
+        let genesis = try genesis(
+            validators: keys, faucet: faucet, genesisTime: genesisTime, fundedAccounts: fundedAccounts)
         for index in 0..<count { try home(index, under: root).write(genesis: genesis) }
         do { try Data(genesis.render().utf8).write(to: root.appendingPathComponent("genesis.toml")) } catch {
             throw .genesis("cannot write the localnet genesis: \(error)")
@@ -214,10 +216,11 @@ public struct LocalnetPlan: Sendable {
         }
     }
 
-    /// The shared genesis: the validators bonded, operators and the faucet funded.
-    public func genesis(validators: [NodeHome.PublicKeys], faucet: Ed25519.PublicKey, genesisTime: UInt64)
-        throws(NodeError) -> Genesis
-    {
+    /// The shared genesis: the validators bonded, operators, the faucet and `fundedAccounts` funded.
+    public func genesis(
+        validators: [NodeHome.PublicKeys], faucet: Ed25519.PublicKey, genesisTime: UInt64,
+        fundedAccounts: [Ed25519.PublicKey] = []
+    ) throws(NodeError) -> Genesis {
         do {
             var staking = Genesis.StakingParameters.defaults
             staking.unbondingDelayEpochs = 2
@@ -239,7 +242,11 @@ public struct LocalnetPlan: Sendable {
                 accounts: validators.map {
                     Genesis.Account(
                         id: .publicKey($0.operatorKey), aic: Self.operatorBalance.aic, swr: Self.operatorBalance.swr)
-                } + [Genesis.Account(id: .publicKey(faucet), aic: Self.faucetBalance.aic, swr: Self.faucetBalance.swr)])
+                } + [Genesis.Account(id: .publicKey(faucet), aic: Self.faucetBalance.aic, swr: Self.faucetBalance.swr)]
+                    + fundedAccounts.map {
+                        Genesis.Account(
+                            id: .publicKey($0), aic: Self.operatorBalance.aic, swr: Self.operatorBalance.swr)
+                    })
             try genesis.validate()
             return genesis
         } catch let error as NodeError {

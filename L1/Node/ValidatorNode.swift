@@ -203,6 +203,7 @@ public enum NodeError: Error, Equatable, Sendable, CustomStringConvertible {
     case network(String)
     case rpc(String)
     case keys(String)
+    case process(String)
 
     public var description: String {
         switch self {
@@ -211,6 +212,7 @@ public enum NodeError: Error, Equatable, Sendable, CustomStringConvertible {
         case .network(let message): "network: \(message)"
         case .rpc(let message): "RPC: \(message)"
         case .keys(let message): "keys: \(message)"
+        case .process(let message): "process: \(message)"
         }
     }
 }

@@ -98,6 +98,47 @@ struct ExecutionTests {
         #expect(try chain.nonce(alice) == 3)
     }
 
+    // MARK: - Signatures checked at admission
+
+    @Test("only transactions the caller vouches for by id skip the signature check; any other id is verified")
+    func vouchedSignatures() throws {
+        let chain = try fundedChain()
+        let honest = try SignedTransaction.decode(alice.transfer(5, to: bob.address, nonce: 0))
+        let forged = SignedTransaction(
+            transaction: honest.transaction, signature: try Ed25519.Signature([UInt8](repeating: 7, count: 64)))
+        // Vouching for the honest transaction's id says nothing about the forgery: its id differs.
+        #expect(throws: BlockExecutionError.invalidTransaction(index: 0, .invalidSignature)) {
+            try chain.machine.execute(
+                [forged.encoded], context: chain.nextContext, parentRoot: chain.root,
+                isVerified: { $0 == honest.id })
+        }
+        var checked = 0
+        let execution = try chain.machine.execute(
+            [honest.encoded], context: chain.nextContext, parentRoot: chain.root,
+            isVerified: {
+                checked += 1
+                return $0 == honest.id
+            })
+        #expect(checked == 1)
+        #expect(execution.receipts.first?.succeeded == true)
+        // Skipping the check changes nothing in the result.
+        let verified = try chain.machine.execute([honest.encoded], context: chain.nextContext, parentRoot: chain.root)
+        #expect(verified.stateRoot == execution.stateRoot && verified.receiptRoot == execution.receiptRoot)
+    }
+
+    @Test("memoized account states equal the tree's at their root and stay at that root")
+    func memoizedAccounts() throws {
+        var chain = try fundedChain()
+        let memo = MemoizedAccountStates(chain.accounts, root: chain.root)
+        let before = try chain.accounts.account(alice.address)
+        #expect(try memo.account(alice.address) == before)
+        #expect(try memo.account(carol.address) == AccountState(nonce: 0, feeBalance: 0))
+        try chain.execute([alice.transfer(5, to: bob.address, nonce: 0)])
+        // The chain moved on; the memo still answers for its own root.
+        #expect(try memo.account(alice.address) == before)
+        #expect(try chain.accounts.account(alice.address).nonce == 1)
+    }
+
     // MARK: - Rejections
 
     @Test(

@@ -253,6 +253,24 @@ struct LocalnetTests {
             answer += buffer[..<count]
         }
     }
+
+    @Test("the localnet benchmark loads real validators and reports finalized transfers, latency, CPU and RSS")
+    func benchmarkRuns() throws {
+        let aether = try BuiltProducts.executable("aether")
+        let result = try runProcess(
+            aether, ["bench", "localnet", "--quick", "--json", "--p2p-port", "28400", "--rpc-port", "28500"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let rows = try #require(try result.json()["rows"] as? [[String: Any]])
+        func value(_ prefix: String) -> Double? {
+            rows.first { ($0["name"] as? String)?.hasPrefix(prefix) == true }?["value"] as? Double
+        }
+        // The quick run offers 200 transfers/s; most of them must be finalized within the window.
+        #expect((value("sustained TPS") ?? 0) > 50, "\(rows)")
+        #expect((value("finality latency p50") ?? 0) > 0)
+        #expect((value("validator 3 CPU") ?? 0) > 0)
+        #expect((value("validator 3 peak RSS") ?? 0) > 10)
+        #expect(rows.first { ($0["name"] as? String)?.hasPrefix("sustained TPS") == true }?["baselineValue"] is Double)
+    }
 }
 
 extension JSONValue {

@@ -84,12 +84,18 @@ public struct ChainStateMachine: Sendable {
     ///   - transactions: the block's signed transactions, as encoded in the block.
     ///   - context: the block's chain id, height, timestamp and proposer.
     ///   - parentRoot: the state root after the parent block (its nodes must be in the store).
+    ///   - isVerified: whether a transaction's signature was already checked (by id); those are not
+    ///     verified again. A node passes the ids its mempool verified at admission: the id hashes the
+    ///     signature too, so a transaction with that id has that valid signature.
     /// - Throws: `BlockExecutionError.invalidTransaction` when a transaction fails a check (the block
     ///   is invalid), other cases when the context is wrong or the node's state cannot be read.
     public func execute(
-        _ transactions: [[UInt8]], context: BlockContext, parentRoot: Hash
+        _ transactions: [[UInt8]], context: BlockContext, parentRoot: Hash,
+        isVerified: (TransactionID) -> Bool = { _ in false }
     ) throws(BlockExecutionError) -> BlockExecution {
-        try run(transactions, context: context, parentRoot: parentRoot, skipRejected: false).execution
+        try run(
+            transactions, context: context, parentRoot: parentRoot, skipRejected: false, isVerified: isVerified
+        ).execution
     }
 
     /// Builds a block from candidate transactions (mempool order): those that fail their checks
@@ -97,14 +103,17 @@ public struct ChainStateMachine: Sendable {
     ///
     /// The result's `execution.transactions` is the block's transaction list, and `execute` of it on
     /// the same parent gives the same execution.
+    /// `isVerified` is as for `execute`.
     public func propose(
-        _ candidates: [[UInt8]], context: BlockContext, parentRoot: Hash
+        _ candidates: [[UInt8]], context: BlockContext, parentRoot: Hash,
+        isVerified: (TransactionID) -> Bool = { _ in false }
     ) throws(BlockExecutionError) -> BlockProposal {
-        try run(candidates, context: context, parentRoot: parentRoot, skipRejected: true)
+        try run(candidates, context: context, parentRoot: parentRoot, skipRejected: true, isVerified: isVerified)
     }
 
     private func run(
-        _ transactions: [[UInt8]], context: BlockContext, parentRoot: Hash, skipRejected: Bool
+        _ transactions: [[UInt8]], context: BlockContext, parentRoot: Hash, skipRejected: Bool,
+        isVerified: (TransactionID) -> Bool
     ) throws(BlockExecutionError) -> BlockProposal {
         guard context.chainId == chainId else { throw .wrongChainID(expected: chainId, actual: context.chainId) }
         let cache = StateCache(tree: tree, root: parentRoot)
@@ -118,7 +127,7 @@ public struct ChainStateMachine: Sendable {
         for (index, encoded) in transactions.enumerated() {
             let checked: CheckedTransaction
             do throws(CheckError) {
-                checked = try check(encoded, in: cache)
+                checked = try check(encoded, in: cache, verifySignature: !isVerified(TransactionID(encoded: encoded)))
             } catch {
                 switch error {
                 case .rejected(let rejection):
@@ -154,9 +163,14 @@ public struct ChainStateMachine: Sendable {
     }
 
     /// The stateless and account checks, against the block's state so far.
-    private func check(_ encoded: [UInt8], in cache: StateCache) throws(CheckError) -> CheckedTransaction {
+    private func check(_ encoded: [UInt8], in cache: StateCache, verifySignature: Bool) throws(CheckError)
+        -> CheckedTransaction
+    {
         let checked: CheckedTransaction
-        do { checked = try CheckedTransaction.check(encoded, chainId: chainId, fees: fees) } catch {
+        do {
+            checked = try CheckedTransaction.check(
+                encoded, chainId: chainId, fees: fees, verifySignature: verifySignature)
+        } catch {
             throw .rejected(error)
         }
         let account: AccountState

@@ -1,4 +1,5 @@
-import Primitives
+public import Primitives
+import Synchronization
 
 /// What the executor needs from the module that holds AIC: the executor's expected keeper.
 ///
@@ -61,5 +62,30 @@ public struct CommittedAccountState: AccountStateView, Sendable {
         AccountState(
             nonce: try Accounts.nonce(of: address, in: reader.module(Accounts.moduleName)),
             feeBalance: try feeKeeper.feeBalance(of: address, in: reader))
+    }
+}
+
+/// Account states at one committed root, each read from the tree once.
+///
+/// State at a root never changes, so a node keeps one of these per committed root and every
+/// mempool admission until the next commit reuses the reads (a sender with many pending
+/// transactions costs one tree walk, not one per transaction).
+public final class MemoizedAccountStates: AccountStateView, Sendable {
+    /// The root the states are read at.
+    public let root: Hash
+    private let base: CommittedAccountState
+    private let memo = Mutex<[Address: AccountState]>([:])
+
+    /// A memo over `base`, which reads at `root`.
+    public init(_ base: CommittedAccountState, root: Hash) {
+        self.base = base
+        self.root = root
+    }
+
+    public func account(_ address: Address) throws(StateAccessError) -> AccountState {
+        if let known = memo.withLock({ $0[address] }) { return known }
+        let state = try base.account(address)
+        memo.withLock { $0[address] = state }
+        return state
     }
 }

@@ -147,7 +147,10 @@ public final class RPCClient {
             }
             throw .httpStatus(status)
         }
-        do { return try JSONValue(parsing: responseBody) } catch {
+        // The body is already bounded by `maximumResponseBytes`; a full block is larger than the
+        // parser's 1 MiB default.
+        let limits = JSONLimits(maxBytes: Self.maximumResponseBytes)
+        do { return try JSONValue(parsing: responseBody, limits: limits) } catch {
             throw .malformedResponse("the answer is not JSON: \(error)")
         }
     }

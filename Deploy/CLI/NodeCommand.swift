@@ -15,7 +15,7 @@ import Primitives
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node", abstract: "Create and run an Aether L1 validator node.",
-        subcommands: [Init.self, Start.self])
+        subcommands: [Init.self, Start.self, SnapshotCommand.self])
 
     struct HomeOption: ParsableArguments {
         @Option(help: "The node's home directory (config.toml, genesis.toml, keys/, data/).") var home: String

@@ -110,15 +110,24 @@ public struct EpochState: Hashable, Sendable {
     /// Closes the current epoch on its last committed block `base` (the ending block or a suffix
     /// block): fixes `seed(epoch + 2)` and starts the next epoch at `base.height + 1`.
     public mutating func close(on base: BlockHeader) {
-        var encoder = CanonicalEncoder()
-        encoder.write("aether/epoch-seed/v1")
-        encoder.write(seeds[epoch + 1] ?? .zero)
-        for output in outputs { encoder.write(fixed: output) }
-        seeds[epoch + 2] = Hashing.sha256(encoder.bytes)
+        seeds[epoch + 2] = Self.seed(after: seeds[epoch + 1] ?? .zero, outputs: outputs)
         outputs = []
         epoch += 1
         startHeight = base.height + 1
         for old in seeds.keys where old + 1 < epoch { seeds[old] = nil }
+    }
+}
+
+extension EpochState {
+    /// The seed of epoch `e + 2` from the seed of `e + 1` and the VRF outputs of epoch `e`'s
+    /// committed blocks, in height order: what `close(on:)` fixes. A snapshot importer uses it to
+    /// check a closed epoch state against the epoch's headers.
+    public static func seed(after previous: Hash, outputs: [[UInt8]]) -> Hash {
+        var encoder = CanonicalEncoder()
+        encoder.write("aether/epoch-seed/v1")
+        encoder.write(previous)
+        for output in outputs { encoder.write(fixed: output) }
+        return Hashing.sha256(encoder.bytes)
     }
 }
 

@@ -28,6 +28,7 @@ public struct ChainStore: Sendable {
     private static let tipKey = Array("tip".utf8)
     private static let safetyKey = Array("safety".utf8)
     private static let genesisKey = Array("genesis".utf8)
+    private static let snapshotBaseKey = Array("snapshot-base".utf8)
 
     /// A chain store over `store`, which must have been opened with `ChainStore.columns`.
     public init(store: any KeyValueStore) {
@@ -60,6 +61,37 @@ public struct ChainStore: Sendable {
         try store.write(batch, sync: true)
     }
 
+    /// Records a chain imported from a state snapshot at block H (the state's nodes are in
+    /// `stateBatch`): the genesis header and block, block H with its receipts and index entries,
+    /// its certificate when it finalizes H directly, the tip with `epochState`, and the snapshot
+    /// base marker, in one synced batch.
+    public func initialize(
+        genesis: BlockHeader, snapshot committed: CommittedBlock, certificate: CommitCertificate?,
+        epochState: EpochState, stateBatch: WriteBatch
+    ) throws {
+        var batch = stateBatch
+        let genesisID = genesis.id
+        batch.put(Self.genesisKey, Canonical.encode(genesis), column: Self.meta)
+        batch.put(genesisID.bytes, Canonical.encode(Block(header: genesis, transactions: [])), column: Self.blocks)
+        batch.put(Self.heightKey(0), genesisID.bytes, column: Self.heights)
+        add(committed, to: &batch)
+        let header = committed.block.header
+        if let certificate {
+            batch.put(committed.block.id.bytes, Canonical.encode(certificate), column: Self.certificates)
+        }
+        batch.put(
+            Self.tipKey, Canonical.encode(CommittedTip(header: header, epochState: epochState)), column: Self.meta)
+        batch.put(Self.snapshotBaseKey, Canonical.encode(header.height), column: Self.meta)
+        try store.write(batch, sync: true)
+    }
+
+    /// The height of the snapshot this store was imported from, or nil for a chain kept from
+    /// genesis. Blocks between genesis and that height are not in the store.
+    public func snapshotBase() throws -> UInt64? {
+        guard let raw = try store.get(Self.snapshotBaseKey, column: Self.meta) else { return nil }
+        return try decode(UInt64.self, raw, what: "the snapshot base")
+    }
+
     // MARK: - Committing
 
     /// Writes committed blocks (oldest first), the certificate of the last one, their receipts and
@@ -69,25 +101,27 @@ public struct ChainStore: Sendable {
     ) throws {
         guard let last = blocks.last else { return }
         var batch = WriteBatch()
-        for entry in blocks {
-            let id = entry.block.id
-            batch.put(id.bytes, Canonical.encode(entry.block), column: Self.blocks)
-            batch.put(Self.heightKey(entry.block.header.height), id.bytes, column: Self.heights)
-            var receipts = CanonicalEncoder()
-            receipts.write(entry.receipts)
-            batch.put(id.bytes, receipts.bytes, column: Self.receipts)
-            for (index, transaction) in entry.block.transactions.enumerated() {
-                let location = TransactionLocation(blockID: id, height: entry.block.header.height, index: UInt32(index))
-                batch.put(
-                    TransactionID(encoded: transaction).hash.bytes, Canonical.encode(location),
-                    column: Self.transactions)
-            }
-        }
+        for entry in blocks { add(entry, to: &batch) }
         batch.put(last.block.id.bytes, Canonical.encode(certificate), column: Self.certificates)
         batch.put(
             Self.tipKey, Canonical.encode(CommittedTip(header: last.block.header, epochState: epochState)),
             column: Self.meta)
         try store.write(batch, sync: true)
+    }
+
+    /// Adds a committed block, its height index entry, receipts and transaction index entries.
+    private func add(_ entry: CommittedBlock, to batch: inout WriteBatch) {
+        let id = entry.block.id
+        batch.put(id.bytes, Canonical.encode(entry.block), column: Self.blocks)
+        batch.put(Self.heightKey(entry.block.header.height), id.bytes, column: Self.heights)
+        var receipts = CanonicalEncoder()
+        receipts.write(entry.receipts)
+        batch.put(id.bytes, receipts.bytes, column: Self.receipts)
+        for (index, transaction) in entry.block.transactions.enumerated() {
+            let location = TransactionLocation(blockID: id, height: entry.block.header.height, index: UInt32(index))
+            batch.put(
+                TransactionID(encoded: transaction).hash.bytes, Canonical.encode(location), column: Self.transactions)
+        }
     }
 
     /// Keeps an executed, not yet committed block (without the height index) so that after a

@@ -17,6 +17,8 @@ enum NodeRPC {
     static let notFound: RPCError.ApplicationCode = -32004
     static let rejected: RPCError.ApplicationCode = -32010
     static let unavailable: RPCError.ApplicationCode = -32020
+    /// A height below the snapshot a node was imported from.
+    static let pruned: RPCError.ApplicationCode = -32021
 
     static func methods(for node: ValidatorNode) -> RPCMethods {
         var methods = RPCMethods()
@@ -181,7 +183,10 @@ extension ValidatorNode {
         } else {
             found = nil
         }
-        guard let block = found else { throw .application(code: NodeRPC.notFound, message: "no such committed block") }
+        guard let block = found else {
+            if let height { try requireNotPruned(height) }
+            throw .application(code: NodeRPC.notFound, message: "no such committed block")
+        }
         let certificate = try storeRead({ try chainStore.finalityCertificate(height: block.header.height) })
         return JSONValue(object: [
             "header": NodeRPC.json(block.header),
@@ -194,6 +199,7 @@ extension ValidatorNode {
         let header: BlockHeader
         if let height {
             guard let block = try storeRead({ try chainStore.block(height: height) }) else {
+                try requireNotPruned(height)
                 throw .application(code: NodeRPC.notFound, message: "no committed block at height \(height)")
             }
             header = block.header
@@ -315,6 +321,7 @@ extension ValidatorNode {
         let root: Hash
         if let height {
             guard let block = try storeRead({ try chainStore.block(height: height) }) else {
+                try requireNotPruned(height)
                 throw .application(code: NodeRPC.notFound, message: "no committed block at height \(height)")
             }
             root = block.header.stateRoot
@@ -338,6 +345,15 @@ extension ValidatorNode {
         } catch {
             throw .application(code: NodeRPC.unavailable, message: "cannot prove the key: \(error)")
         }
+    }
+
+    /// Throws the `pruned` error for a height below the snapshot this node was imported from
+    /// (those blocks and states are not in its store; an archive node has them).
+    func requireNotPruned(_ height: UInt64) throws(RPCError) {
+        guard let base = try storeRead({ try chainStore.snapshotBase() }), height > 0, height < base else { return }
+        throw .application(
+            code: NodeRPC.pruned,
+            message: "pruned: this node starts from a snapshot at height \(base); height \(height) is not stored here")
     }
 
     /// Runs a store read, turning storage failures into an RPC error (logged, not leaked).

@@ -60,10 +60,7 @@ struct SnapshotCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors(json: output.json) {
-                let trusted: Hash
-                do { trusted = try Hash(hexArgument(trustHash, name: "trust-hash", count: 32)) } catch {
-                    throw CommandFailure("--trust-hash: \(error)")
-                }
+                let trusted = try Hash(hexArgument(trustHash, name: "trust-hash", count: 32))
                 let summary = try StateSnapshot.import(
                     from: URL(fileURLWithPath: file), into: home.nodeHome, trustedBlockID: trusted)
                 var report = Export.report(summary)

@@ -72,13 +72,19 @@ extension StateSnapshot {
             throw StateSnapshotError.store(
                 "height \(height) is not a committed height above genesis (the tip is \(tip.header.height))")
         }
-        if let base = try chain.snapshotBase(), height < base {
-            throw StateSnapshotError.store("this node starts from a snapshot at \(base): it has no state below it")
-        }
         guard let block = try chain.block(height: height) else {
             throw StateSnapshotError.store("block \(height) is not in the store")
         }
         let header = block.header
+        if let base = try chain.snapshotBase() {
+            // Older epoch states are rebuilt from genesis, and the epoch's headers must be here.
+            let epochStart = header.epoch &* tip.epochState.epochLength &+ 1
+            guard height == tip.header.height, epochStart > base else {
+                throw StateSnapshotError.store(
+                    "this node starts from a snapshot at height \(base) and has no blocks below it: it can export "
+                        + "its tip once the tip's epoch began after that height")
+            }
+        }
         guard let receipts = try chain.receipts(blockID: block.id) else {
             throw StateSnapshotError.store("the receipts of block \(height) are not in the store")
         }

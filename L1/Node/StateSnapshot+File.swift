@@ -28,6 +28,7 @@ extension StateSnapshot {
                 throw .io("cannot create \(temporary.path)")
             }
             do { handle = try FileHandle(forWritingTo: temporary) } catch {
+                try? FileManager.default.removeItem(at: temporary)
                 throw .io("cannot open \(temporary.path): \(error)")
             }
             var encoder = CanonicalEncoder()

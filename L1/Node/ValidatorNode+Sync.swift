@@ -27,13 +27,20 @@ extension ValidatorNode {
         send(reply, to: peer)
     }
 
-    /// Asks `peer` for the committed blocks after ours (at most every 300 ms).
+    /// Asks `peer` for the committed blocks after ours (at most every 300 ms), no further than the
+    /// end of the epoch after the current one: the state at our tip holds the validator sets of
+    /// those two epochs only, so an answer reaching further could not be verified. A node more
+    /// than an epoch behind (restarted late, or started from a snapshot) catches up an epoch or
+    /// two per answer.
     func requestSync(from peer: Ed25519.PublicKey) {
         let now = Self.now()
         guard now >= lastSyncRequest + 300 else { return }
         lastSyncRequest = now
+        let horizon = epochState.endingHeight &+ epochState.epochLength
+        let wanted = horizon > committed.height ? horizon - committed.height : 1
         let request = ConsensusMessage.syncRequest(
-            SyncRequest(fromHeight: committed.height + 1, count: BlockRequest.maximumCount))
+            SyncRequest(
+                fromHeight: committed.height + 1, count: UInt32(min(UInt64(BlockRequest.maximumCount), wanted))))
         send(request, to: peer)
     }
 
@@ -69,6 +76,10 @@ extension ValidatorNode {
             try ChainSync.verify(response, extending: committed) { epoch in
                 sets[epoch] ?? ((try? chain.validatorSet(epoch: epoch, root: root)) ?? nil)
             }
+        } catch .unknownValidatorSet(let epoch) {
+            // Our state cannot check that far yet (an answer to an older, longer request): not the peer's fault.
+            logger.info("a sync response reaches epoch \(epoch), whose validator set is not known here yet")
+            return
         } catch {
             network.penalize(peer: peer, reason: "bad sync response: \(error)")
             return

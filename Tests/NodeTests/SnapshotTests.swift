@@ -137,6 +137,17 @@ struct SnapshotTests {
         #expect(sourceLeaves.count == Int(summary.leaves))
         #expect(try Self.leaves(of: copy, root: block.header.stateRoot) == sourceLeaves)
 
+        // Until it has synced into a later epoch, the imported node lacks the headers a snapshot of
+        // its tip needs: it says so and writes nothing.
+        let again = fixture.root.appendingPathComponent("again.snapshot")
+        #expect {
+            try StateSnapshot.export(home: target, to: again)
+        } throws: { error in
+            guard case .store(let message)? = error as? StateSnapshotError else { return false }
+            return message.contains("starts from a snapshot at height \(summary.height)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: again.path))
+
         // The imported home opens as a node on block H (its genesis check passes).
         copy.close()
         let node = try ValidatorNode(

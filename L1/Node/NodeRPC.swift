@@ -142,7 +142,7 @@ extension ValidatorNode {
         do { admission = try application.submit(bytes, from: MempoolSource("rpc")) } catch {
             throw .application(code: NodeRPC.rejected, message: "transaction rejected: \(error)")
         }
-        _ = try? network.broadcast(channel: Channel.transactions.rawValue, payload: bytes)
+        gossip(bytes)
         metrics.setMempoolDepth(application.mempool.count)
         return JSONValue(object: ["hash": .string(admission.id.hash.hex)])
     }

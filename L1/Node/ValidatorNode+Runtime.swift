@@ -91,10 +91,20 @@ extension ValidatorNode {
             }
             deliver(decoded, from: message.peer)
         case .transactions:
-            do { try application.submit(message.payload, from: MempoolSource(message.peer.description)) } catch {
-                // Duplicates are expected with gossip; other rejections count against the peer lightly.
-                if case .alreadyKnown = error { return }
+            let batch: TransactionBatch
+            do { batch = try TransactionBatch.decode(message.payload) } catch {
                 counters.rejectedMessages += 1
+                network.penalize(peer: message.peer, reason: "malformed transaction batch: \(error)")
+                return
+            }
+            let source = MempoolSource(message.peer.description)
+            for encoded in batch.transactions {
+                do { try application.submit(encoded, from: source) } catch {
+                    // Duplicates are expected with gossip; other rejections are counted, not punished
+                    // (a transaction valid when sent may be stale by the time it arrives).
+                    if case .alreadyKnown = error { continue }
+                    counters.rejectedMessages += 1
+                }
             }
             metrics.setMempoolDepth(application.mempool.count)
         case nil:
@@ -128,6 +138,28 @@ extension ValidatorNode {
             firstSeen[proposal.block.id] = ContinuousClock.now
         }
         step(.received(message, from: peer, now: Self.now()))
+    }
+
+    /// Queues a transaction this node admitted from a client for the next gossip batch.
+    func gossip(_ encoded: [UInt8]) {
+        switch gossipBuffer.append(encoded) {
+        case .flush:
+            flushGossip()
+        case .scheduleTimer:
+            Task { [weak self] in
+                try? await Task.sleep(for: .milliseconds(TransactionGossip.flushDelayMilliseconds))
+                await self?.flushGossip()
+            }
+        case .wait:
+            break
+        }
+    }
+
+    /// Broadcasts the buffered transactions as one batch.
+    func flushGossip() {
+        gossipBuffer.timerScheduled = false
+        guard !stopped, let batch = gossipBuffer.take() else { return }
+        _ = try? network.broadcast(channel: Channel.transactions.rawValue, payload: Canonical.encode(batch))
     }
 
     // MARK: - The engine
@@ -373,7 +405,7 @@ extension ValidatorNode {
         let encoded = signed.encoded
         do {
             try application.submit(encoded, from: MempoolSource("self"))
-            _ = try? network.broadcast(channel: Channel.transactions.rawValue, payload: encoded)
+            gossip(encoded)
             counters.evidenceSubmitted += 1
             logger.warning("validator \(evidence.validator) equivocated in view \(evidence.view); evidence submitted")
         } catch {

@@ -36,7 +36,7 @@ public actor ValidatorNode {
     enum Channel: UInt8 {
         /// Proposals, votes and timeouts: gossip, de-duplicated.
         case consensus = 1
-        /// Transactions: gossip, de-duplicated.
+        /// Transactions in batches (`TransactionBatch`): gossip, de-duplicated.
         case transactions = 2
         /// Block and sync requests and their answers: a request repeated with the same bytes is
         /// legitimate (the peer may have the block now), so this channel is not de-duplicated.
@@ -85,6 +85,8 @@ public actor ValidatorNode {
     /// The height at which this node last reported each equivocating validator.
     var evidenceReported: [Ed25519.PublicKey: UInt64] = [:]
     var stopped = false
+    /// Transactions admitted from this node's clients, waiting to be gossiped in one batch.
+    var gossipBuffer = TransactionGossip()
     /// What the node has done, for `getStatus`.
     var counters = Counters()
 
@@ -118,7 +120,9 @@ public actor ValidatorNode {
         chainStore = ChainStore(store: rocks)
         consensusConfiguration = genesis.consensusConfiguration()
         let chain: ChainStateMachine
-        do { chain = try genesis.stateMachine(tree: SparseMerkleTree(store: rocks)) } catch {
+        do {
+            chain = try genesis.stateMachine(tree: SparseMerkleTree(store: rocks, cache: SparseMerkleNodeCache()))
+        } catch {
             throw .genesis("the genesis does not make a chain: \(error)")
         }
         let initialSet: ValidatorSet

@@ -163,4 +163,56 @@ struct SparseMerkleTreeTests {
         try store.put(root.bytes, [7, 7, 7], column: SparseMerkleTree.defaultColumns[0])
         #expect(throws: StoreError.self) { try tree.get(bytes("a"), root: root) }
     }
+
+    @Test("a cached tree gives the same roots, values and proofs, and stays within its capacity")
+    func cachedTree() throws {
+        let plain = SparseMerkleTree(store: MemoryStore(columns: columns))
+        let cache = SparseMerkleNodeCache(capacity: 64, maximumValueBytes: 12)
+        let cached = SparseMerkleTree(store: MemoryStore(columns: columns), cache: cache)
+        var generator = SeededRandom(seed: 0xCAC4E)
+        let keys = (0..<120).map { _ in generator.bytes(20) }
+        var roots = (plain: SparseMerkleTree.emptyRoot, cached: SparseMerkleTree.emptyRoot)
+        var model: [[UInt8]: [UInt8]] = [:]
+        for round in 0..<25 {
+            var changes: [(key: [UInt8], value: [UInt8]?)] = []
+            for _ in 0..<12 {
+                let key = keys.randomElement(using: &generator)!
+                // Values of 8 and 16 bytes: the cache keeps the short ones only.
+                let value: [UInt8]? =
+                    Int.random(in: 0..<5, using: &generator) == 0
+                    ? nil : generator.bytes(Bool.random(using: &generator) ? 8 : 16)
+                changes.append((key, value))
+                model[key] = value
+            }
+            roots.plain = try plain.update(root: roots.plain, changes: changes)
+            roots.cached = try cached.update(root: roots.cached, changes: changes)
+            #expect(roots.cached == roots.plain, "round \(round)")
+            for key in keys.prefix(30) {
+                #expect(try cached.get(key, root: roots.cached) == model[key], "round \(round)")
+            }
+        }
+        for key in keys.prefix(20) {
+            if model[key] == nil {
+                #expect(
+                    try cached.proveNonExistence(key, root: roots.cached)
+                        == plain.proveNonExistence(key, root: roots.plain))
+            } else {
+                #expect(
+                    try cached.proveExistence(key, root: roots.cached).proof
+                        == plain.proveExistence(key, root: roots.plain).proof)
+            }
+        }
+        let statistics = cache.statistics
+        #expect(statistics.hits > 0)
+        #expect(statistics.misses > 0)
+        #expect(statistics.nodes <= 64 && statistics.values <= 64)
+    }
+
+    @Test("a cached tree still reports a node missing from the store")
+    func cachedCorruption() throws {
+        let store = MemoryStore(columns: columns)
+        let tree = SparseMerkleTree(store: store, cache: SparseMerkleNodeCache())
+        _ = try tree.update(root: .zero, changes: [(bytes("a"), bytes("1")), (bytes("b"), bytes("2"))])
+        #expect(throws: StoreError.self) { try tree.get(bytes("a"), root: Hashing.sha256(bytes("nowhere"))) }
+    }
 }

@@ -31,10 +31,33 @@ public struct Mempool: Sendable {
     /// The bytes of all pooled transactions.
     public private(set) var totalBytes = 0
 
-    /// One sender's pooled transactions by nonce, and its next nonce as last read from state.
+    /// One sender's pooled transactions by nonce, its next nonce as last read from state, and the
+    /// sum of their max fees (kept up to date so admission need not add them up each time).
     struct SenderQueue: Sendable {
         var accountNonce: UInt64
         var byNonce: [UInt64: TransactionID] = [:]
+        var maxFees = FeeTotal()
+    }
+
+    /// A sum of up to 2^64 fees without overflow: 128 bits in two words.
+    struct FeeTotal: Sendable {
+        private var high: UInt64 = 0
+        private var low: UInt64 = 0
+
+        mutating func add(_ fee: UInt64) {
+            let (sum, carry) = low.addingReportingOverflow(fee)
+            low = sum
+            if carry { high += 1 }
+        }
+
+        mutating func subtract(_ fee: UInt64) {
+            let (difference, borrow) = low.subtractingReportingOverflow(fee)
+            low = difference
+            if borrow { high -= 1 }
+        }
+
+        /// The total, or `UInt64.max` when it does not fit.
+        var saturated: UInt64 { high == 0 ? low : .max }
     }
 
     /// An empty mempool.
@@ -110,10 +133,10 @@ public struct Mempool: Sendable {
         }
 
         let existing = senders[checked.sender]?.byNonce[transaction.nonce].flatMap { entries[$0] }
-        var required = transaction.maxFee
-        for other in pending(from: checked.sender) where other.nonce != transaction.nonce {
-            required = FeeSchedule.sum(required, other.maxFee) ?? .max
-        }
+        // This transaction's max fee plus those of the sender's others (the one it would replace aside).
+        var others = senders[checked.sender]?.maxFees ?? FeeTotal()
+        if let existing { others.subtract(existing.maxFee) }
+        let required = FeeSchedule.sum(transaction.maxFee, others.saturated) ?? .max
         guard account.feeBalance >= required else {
             throw .insufficientFeeBalance(balance: account.feeBalance, required: required)
         }
@@ -264,6 +287,7 @@ public struct Mempool: Sendable {
         sourceCounts[entry.source, default: 0] -= 1
         if sourceCounts[entry.source] == 0 { sourceCounts[entry.source] = nil }
         senders[entry.sender]?.byNonce[entry.nonce] = nil
+        senders[entry.sender]?.maxFees.subtract(entry.maxFee)
         if senders[entry.sender]?.byNonce.isEmpty == true { senders[entry.sender] = nil }
     }
 
@@ -274,6 +298,7 @@ public struct Mempool: Sendable {
         totalBytes += entry.size
         sourceCounts[entry.source, default: 0] += 1
         senders[entry.sender, default: SenderQueue(accountNonce: accountNonce)].byNonce[entry.nonce] = entry.id
+        senders[entry.sender]?.maxFees.add(entry.maxFee)
         senders[entry.sender]?.accountNonce = accountNonce
     }
 
@@ -281,6 +306,8 @@ public struct Mempool: Sendable {
     @discardableResult
     private mutating func dropStale(of sender: Address, accountNonce: UInt64) -> [TransactionID] {
         guard var queue = senders[sender] else { return [] }
+        // Transactions enter at or above the nonce recorded here, so none is stale until it moves.
+        guard queue.accountNonce != accountNonce else { return [] }
         queue.accountNonce = accountNonce
         senders[sender] = queue
         let stale = queue.byNonce.filter { $0.key < accountNonce }.map(\.value).sorted()

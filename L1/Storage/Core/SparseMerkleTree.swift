@@ -23,6 +23,8 @@ public struct SparseMerkleTree: Sendable {
     public let valueColumn: StoreColumn
     /// The column of keys: path → key (proofs name a neighbour's key, and the tree holds only paths).
     public let keyColumn: StoreColumn
+    /// Nodes and small values kept in memory in front of the store, when given (share one per store).
+    public let cache: SparseMerkleNodeCache?
 
     /// The root of the empty tree (32 zero bytes).
     public static let emptyRoot = Hash.zero
@@ -30,17 +32,20 @@ public struct SparseMerkleTree: Sendable {
     /// The columns a store needs for a tree with the default column names.
     public static let defaultColumns = [StoreColumn("smt.nodes"), StoreColumn("smt.values"), StoreColumn("smt.keys")]
 
-    /// A tree over `store`, whose columns must include the three named here.
+    /// A tree over `store`, whose columns must include the three named here, reading through
+    /// `cache` when one is given.
     public init(
         store: any KeyValueStore,
         nodeColumn: StoreColumn = SparseMerkleTree.defaultColumns[0],
         valueColumn: StoreColumn = SparseMerkleTree.defaultColumns[1],
-        keyColumn: StoreColumn = SparseMerkleTree.defaultColumns[2]
+        keyColumn: StoreColumn = SparseMerkleTree.defaultColumns[2],
+        cache: SparseMerkleNodeCache? = nil
     ) {
         self.store = store
         self.nodeColumn = nodeColumn
         self.valueColumn = valueColumn
         self.keyColumn = keyColumn
+        self.cache = cache
     }
 
     /// The path of `key` in the tree.
@@ -92,6 +97,7 @@ public struct SparseMerkleTree: Sendable {
             if let value = change.value, let valueHash {
                 batch.put(valueHash.bytes, value, column: valueColumn)
                 batch.put(path.bytes, change.key, column: keyColumn)
+                cache?.insert(value: value, hash: valueHash)
             }
         }
         let sorted = latest.values.sorted { $0.path < $1.path }
@@ -99,6 +105,7 @@ public struct SparseMerkleTree: Sendable {
         let existing = try reference(root)
         let updated = try apply(sorted[...], to: existing, depth: 0, writer: &writer)
         writer.flush(into: &batch)
+        cache?.insert(nodes: writer.built)
         return updated.hash
     }
 
@@ -140,6 +147,8 @@ public struct SparseMerkleTree: Sendable {
     struct NodeWriter {
         let column: StoreColumn
         var nodes: [Hash: [UInt8]] = [:]
+        /// The same nodes decoded, for the cache.
+        var built: [(Hash, Node)] = []
 
         mutating func flush(into batch: inout WriteBatch) {
             for (hash, preimage) in nodes { batch.put(hash.bytes, preimage, column: column) }
@@ -151,6 +160,16 @@ public struct SparseMerkleTree: Sendable {
     }
 
     func loadNode(_ hash: Hash) throws -> Node {
+        if let cache {
+            if let node = cache.node(hash) { return node }
+            let node = try readNode(hash)
+            cache.insert(node: node, hash: hash)
+            return node
+        }
+        return try readNode(hash)
+    }
+
+    private func readNode(_ hash: Hash) throws -> Node {
         guard let raw = try store.get(hash.bytes, column: nodeColumn) else {
             throw StoreError.corrupted("sparse Merkle node \(hash) is missing")
         }
@@ -165,9 +184,11 @@ public struct SparseMerkleTree: Sendable {
     }
 
     func loadValue(_ valueHash: Hash) throws -> [UInt8] {
+        if let value = cache?.value(valueHash) { return value }
         guard let value = try store.get(valueHash.bytes, column: valueColumn) else {
             throw StoreError.corrupted("value \(valueHash) of a sparse Merkle leaf is missing")
         }
+        cache?.insert(value: value, hash: valueHash)
         return value
     }
 
@@ -227,7 +248,9 @@ public struct SparseMerkleTree: Sendable {
         valueHash.withUnsafeBytes { preimage.replaceSubrange(33..<65, with: $0) }
         let hash = NodeHasher.digest(preimage)
         writer.nodes[hash] = preimage
-        return Reference(hash: hash, node: .leaf(path: path, valueHash: valueHash))
+        let node = Node.leaf(path: path, valueHash: valueHash)
+        writer.built.append((hash, node))
+        return Reference(hash: hash, node: node)
     }
 
     private func makeInner(_ left: Hash, _ right: Hash, writer: inout NodeWriter) -> Reference {
@@ -236,6 +259,8 @@ public struct SparseMerkleTree: Sendable {
         right.withUnsafeBytes { preimage.replaceSubrange(33..<65, with: $0) }
         let hash = MerkleTree.innerHash(left, right)
         writer.nodes[hash] = preimage
-        return Reference(hash: hash, node: .inner(left: left, right: right))
+        let node = Node.inner(left: left, right: right)
+        writer.built.append((hash, node))
+        return Reference(hash: hash, node: node)
     }
 }

@@ -152,6 +152,15 @@ public struct ChainApplication: Sendable {
         try mempool.add(transaction, from: source, accounts: accountsAtCommittedRoot())
     }
 
+    /// Offers a transaction whose signature was verified already to the mempool.
+    /// - Throws: `MempoolRejection` with the reason it was refused.
+    @discardableResult
+    public mutating func submit(_ transaction: VerifiedTransaction, from source: MempoolSource)
+        throws(MempoolRejection) -> MempoolAdmission
+    {
+        try mempool.add(transaction, from: source, accounts: accountsAtCommittedRoot())
+    }
+
     /// Forgets uncommitted executions and pending transactions (a restart).
     public mutating func reset() {
         executions = [:]

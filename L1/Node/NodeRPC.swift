@@ -24,7 +24,12 @@ enum NodeRPC {
         var methods = RPCMethods()
         methods.register("sendRawTx", params: ["tx"]) { args throws(RPCError) in
             let bytes = try args.required("tx", as: HexBytes.self).bytes
-            return try await node.submitTransaction(bytes)
+            // Decoded and verified here, off the node's actor (see `VerifiedTransaction`).
+            let verified: VerifiedTransaction
+            do { verified = try VerifiedTransaction(bytes) } catch {
+                throw .application(code: NodeRPC.rejected, message: "transaction rejected: \(error)")
+            }
+            return try await node.submitTransaction(verified)
         }
         methods.register("getTx", params: ["hash"]) { args throws(RPCError) in
             try await node.transaction(try args.required("hash", as: Hash.self), withReceipt: false)
@@ -137,12 +142,12 @@ enum NodeRPC {
 // MARK: - Queries the RPC methods call
 
 extension ValidatorNode {
-    func submitTransaction(_ bytes: [UInt8]) throws(RPCError) -> JSONValue {
+    func submitTransaction(_ transaction: VerifiedTransaction) throws(RPCError) -> JSONValue {
         let admission: MempoolAdmission
-        do { admission = try application.submit(bytes, from: MempoolSource("rpc")) } catch {
+        do { admission = try application.submit(transaction, from: MempoolSource("rpc")) } catch {
             throw .application(code: NodeRPC.rejected, message: "transaction rejected: \(error)")
         }
-        gossip(bytes)
+        gossip(transaction.encoded)
         metrics.setMempoolDepth(application.mempool.count)
         return JSONValue(object: ["hash": .string(admission.id.hash.hex)])
     }
@@ -314,6 +319,8 @@ extension ValidatorNode {
             "transactionsCommitted": JSONValue(counters.transactionsCommitted),
             "evidenceSubmitted": JSONValue(counters.evidenceSubmitted), "syncs": JSONValue(counters.syncs),
             "lastFinalityMilliseconds": counters.lastFinalityMilliseconds.map { JSONValue($0) } ?? .null,
+            "rejectedMessages": JSONValue(counters.rejectedMessages),
+            "droppedTransactionBatches": JSONValue(counters.droppedTransactionBatches),
         ])
     }
 

@@ -95,6 +95,8 @@ public actor ValidatorNode {
         var evidenceSubmitted = 0
         var syncs = 0
         var rejectedMessages = 0
+        /// Gossiped transaction batches dropped because the verification queue was full.
+        var droppedTransactionBatches = 0
         /// From first seeing the last committed block (its proposal) to committing it.
         var lastFinalityMilliseconds: UInt64?
     }

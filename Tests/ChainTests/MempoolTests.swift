@@ -52,6 +52,46 @@ struct MempoolTests {
         #expect(ids(pool.reap(maxBytes: 2 * high.count + 1, maxCount: .max)) == [high, middle].map(id))
     }
 
+    @Test("transactions verified off the mempool's thread get the same rules and keep their order")
+    func verifiedAdmission() async throws {
+        let good = (0..<40).map { transfer($0 % senders.count, nonce: UInt64($0 / senders.count), tip: 3) }
+        var forged = try SignedTransaction.decode(transfer(0, nonce: 9, tip: 4))
+        forged = SignedTransaction(
+            transaction: forged.transaction, signature: try SignedTransaction.decode(good[0]).signature)
+        let input = good[..<20] + [forged.encoded, [0xFF, 0x01]] + good[20...]
+        let results = await VerifiedTransaction.verify(Array(input), lanes: 3)
+        #expect(results.count == input.count)
+        #expect(throws: MempoolRejection.invalidSignature) { try results[20].get() }
+        #expect {
+            try results[21].get()
+        } throws: { error in
+            if case .malformed = error as? MempoolRejection { return true }
+            return false
+        }
+        var pool = Mempool(rules: rules)
+        var plain = Mempool(rules: rules)
+        for (result, encoded) in zip(results, input) {
+            guard let verified = try? result.get() else { continue }
+            #expect(verified.encoded == encoded && verified.id == id(encoded))
+            try pool.add(verified, from: .local, accounts: richAccounts)
+            try plain.add(encoded, from: .local, accounts: richAccounts)
+        }
+        #expect(pool.count == good.count)
+        #expect(ids(pool.reap(maxBytes: .max, maxCount: .max)) == ids(plain.reap(maxBytes: .max, maxCount: .max)))
+        // The stateful rules still apply: a replay and a duplicate are refused.
+        let replay = try VerifiedTransaction(transfer(0, nonce: 0, tip: 3))
+        #expect(throws: MempoolRejection.alreadyKnown(replay.id)) {
+            try pool.add(replay, from: .local, accounts: richAccounts)
+        }
+        var advanced = richAccounts
+        advanced.states[senders[1].address] = AccountState(nonce: 3, feeBalance: 1_000_000)
+        let stale = try VerifiedTransaction(transfer(1, nonce: 2, tip: 9))
+        var fresh = Mempool(rules: rules)
+        #expect(throws: MempoolRejection.nonceTooLow(accountNonce: 3, nonce: 2)) {
+            try fresh.add(stale, from: .local, accounts: advanced)
+        }
+    }
+
     @Test("a nonce gap holds back a sender's later transactions until it is filled")
     func nonceGap() throws {
         var pool = Mempool(rules: rules)

@@ -66,6 +66,14 @@ struct CheckedTransaction: Sendable {
     ) throws(TransactionRejection) -> CheckedTransaction {
         let signed: SignedTransaction
         do { signed = try SignedTransaction.decode(encoded) } catch { throw .malformed(error) }
+        return try check(signed, encoded: encoded, chainId: chainId, fees: fees, verifySignature: verifySignature)
+    }
+
+    /// `check(_:chainId:fees:verifySignature:)` for a transaction already decoded from `encoded`.
+    static func check(
+        _ signed: SignedTransaction, encoded: [UInt8], id: TransactionID? = nil, chainId: String, fees: FeeSchedule,
+        verifySignature: Bool
+    ) throws(TransactionRejection) -> CheckedTransaction {
         let transaction = signed.transaction
         guard transaction.chainId == chainId else {
             throw .wrongChainID(expected: chainId, actual: transaction.chainId)
@@ -79,7 +87,7 @@ struct CheckedTransaction: Sendable {
         }
         guard !verifySignature || signed.isSignatureValid else { throw .invalidSignature }
         return CheckedTransaction(
-            signed: signed, encoded: encoded, id: TransactionID(encoded: encoded),
+            signed: signed, encoded: encoded, id: id ?? TransactionID(encoded: encoded),
             sender: transaction.senderAddress, intrinsicFee: intrinsic)
     }
 

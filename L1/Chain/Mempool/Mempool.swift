@@ -106,6 +106,34 @@ public struct Mempool: Sendable {
         } catch {
             throw MempoolRejection(error)
         }
+        return try admit(checked, from: source, accounts: accounts, signatureVerified: false)
+    }
+
+    /// `add(_:from:accounts:)` for a transaction whose signature was verified already (elsewhere,
+    /// perhaps on another thread): the same rules, without verifying again.
+    @discardableResult
+    public mutating func add(
+        _ verified: VerifiedTransaction, from source: MempoolSource, accounts: some AccountStateView
+    ) throws(MempoolRejection) -> MempoolAdmission {
+        guard entries[verified.id] == nil else { throw .alreadyKnown(verified.id) }
+        let checked: CheckedTransaction
+        do {
+            checked = try CheckedTransaction.check(
+                verified.signed, encoded: verified.encoded, id: verified.id, chainId: rules.chainId, fees: rules.fees,
+                verifySignature: false)
+        } catch {
+            throw MempoolRejection(error)
+        }
+        return try admit(checked, from: source, accounts: accounts, signatureVerified: true)
+    }
+
+    /// The stateful rules, the signature (unless verified already), then pooling.
+    private mutating func admit(
+        _ checked: CheckedTransaction, from source: MempoolSource, accounts: some AccountStateView,
+        signatureVerified: Bool
+    ) throws(MempoolRejection) -> MempoolAdmission {
+        let id = checked.id
+        let encoded = checked.encoded
         let transaction = checked.transaction
         guard transaction.priorityFee >= configuration.minimumPriorityFee else {
             throw .priorityFeeBelowMinimum(minimum: configuration.minimumPriorityFee, offered: transaction.priorityFee)
@@ -141,7 +169,7 @@ public struct Mempool: Sendable {
             throw .insufficientFeeBalance(balance: account.feeBalance, required: required)
         }
         if let existing { try checkReplacement(of: existing, by: transaction) }
-        guard checked.signed.isSignatureValid else { throw .invalidSignature }
+        guard signatureVerified || checked.signed.isSignatureValid else { throw .invalidSignature }
 
         let sourceCount = sourceCounts[source, default: 0] - (existing?.source == source ? 1 : 0)
         guard sourceCount < configuration.maxTransactionsPerSource else {

@@ -146,7 +146,7 @@ let package = Package(
             name: "Node",
             dependencies: [
                 "Primitives", "Storage", "RocksDBStorage", "Consensus", "Chain", "Application", "Staking",
-                "Configuration", "Network", "RPC", "Keystore",
+                "Configuration", "Network", "NetworkCore", "RPC", "Keystore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "L1/Node",

@@ -23,6 +23,10 @@ public struct ChainApplication: Sendable {
     /// The keys used for epochs not in `validatorKeys` (a chain whose set never changes).
     public var defaultValidatorKeys: [Ed25519.PublicKey] = []
 
+    /// Tells whether a transaction's signature was verified already outside the mempool (the node's
+    /// signature cache); such signatures are not verified again when a block is executed.
+    public var isVerifiedElsewhere: (@Sendable (TransactionID) -> Bool)?
+
     /// Executions of blocks built or checked but not committed yet, by block id.
     private var executions: [Hash: BlockExecution] = [:]
 
@@ -76,10 +80,8 @@ public struct ChainApplication: Sendable {
         }
         let candidates = mempool.reap(maxBytes: blockLimits.bytes, maxCount: blockLimits.count).map(\.encoded)
         // Every candidate came from the mempool, which verified its signature at admission.
-        let admitted = mempool
         let proposal = try chain.propose(
-            candidates, context: context(header), parentRoot: template.parent.stateRoot,
-            isVerified: { admitted.contains($0) })
+            candidates, context: context(header), parentRoot: template.parent.stateRoot, isVerified: verifiedCheck())
         let execution = proposal.execution
         for skipped in proposal.skipped { mempool.remove(skipped.id) }
         header.stateRoot = execution.stateRoot
@@ -104,11 +106,8 @@ public struct ChainApplication: Sendable {
         }
         let execution: BlockExecution
         do {
-            // Transactions this validator's mempool admitted had their signatures verified then.
-            let admitted = mempool
             execution = try chain.execute(
-                block.transactions, context: context(header), parentRoot: parent.stateRoot,
-                isVerified: { admitted.contains($0) })
+                block.transactions, context: context(header), parentRoot: parent.stateRoot, isVerified: verifiedCheck())
         } catch {
             return .refused("\(error)")
         }
@@ -130,7 +129,8 @@ public struct ChainApplication: Sendable {
         var execution = executions.removeValue(forKey: id)
         if execution == nil && !isEpochSuffix {
             let executed = try chain.execute(
-                block.transactions, context: context(block.header), parentRoot: parent.stateRoot)
+                block.transactions, context: context(block.header), parentRoot: parent.stateRoot,
+                isVerified: verifiedCheck())
             stateBatch = executed.writeBatch
             execution = executed
         }
@@ -141,6 +141,14 @@ public struct ChainApplication: Sendable {
         // Executions of blocks at or below this height can no longer commit.
         executions = executions.filter { _, value in value.context.height > block.header.height }
         return (receipts, root)
+    }
+
+    /// Which signatures block execution may skip: those of transactions this validator's mempool
+    /// admitted (verified then) and those verified elsewhere.
+    private func verifiedCheck() -> (TransactionID) -> Bool {
+        let admitted = mempool
+        let elsewhere = isVerifiedElsewhere
+        return { id in admitted.contains(id) || elsewhere?(id) == true }
     }
 
     /// Offers a transaction from `source` to the mempool.

@@ -29,6 +29,7 @@ enum NodeRPC {
             do { verified = try VerifiedTransaction(bytes) } catch {
                 throw .application(code: NodeRPC.rejected, message: "transaction rejected: \(error)")
             }
+            node.signatures.insert([verified.id])
             return try await node.submitTransaction(verified)
         }
         methods.register("getTx", params: ["hash"]) { args throws(RPCError) in

@@ -29,39 +29,7 @@ extension ValidatorNode {
             throw .rpc("\(error)")
         }
         rpc = server
-        // Transactions take their own path: their signatures are verified off the actor, in
-        // parallel, so a burst of them never holds up a consensus message.
-        let messages = network.messages
-        let (batches, batchSink) = AsyncStream.makeStream(
-            of: InboundMessage.self, bufferingPolicy: .bufferingNewest(Self.queuedTransactionBatches))
-        listeners.append(
-            Task { [weak self] in
-                for await message in messages {
-                    guard let self else { return }
-                    if message.channel == Channel.transactions.rawValue {
-                        if case .dropped = batchSink.yield(message) { await self.countDroppedBatch() }
-                    } else {
-                        await self.receive(message)
-                    }
-                }
-                batchSink.finish()
-            })
-        let network = network
-        listeners.append(
-            Task(priority: .utility) { [weak self] in
-                for await message in batches {
-                    let batch: TransactionBatch
-                    do { batch = try TransactionBatch.decode(message.payload) } catch {
-                        network.penalize(peer: message.peer, reason: "malformed transaction batch: \(error)")
-                        await self?.countRejected(1)
-                        continue
-                    }
-                    let verified = await VerifiedTransaction.verify(
-                        batch.transactions, lanes: Self.verificationLanes)
-                    guard let self else { return }
-                    await self.admit(verified, from: message.peer)
-                }
-            })
+        listeners += startInbound()
         let events = network.events
         listeners.append(
             Task { [weak self] in
@@ -104,26 +72,8 @@ extension ValidatorNode {
 
     // MARK: - Inbound
 
-    func receive(_ message: InboundMessage) {
-        guard !stopped else { return }
-        switch Channel(rawValue: message.channel) {
-        case .consensus, .sync:
-            let decoded: ConsensusMessage
-            do { decoded = try Canonical.decode(ConsensusMessage.self, from: message.payload) } catch {
-                counters.rejectedMessages += 1
-                network.penalize(peer: message.peer, reason: "malformed consensus message: \(error)")
-                return
-            }
-            deliver(decoded, from: message.peer)
-        case .transactions:
-            // The start() listener routes these to the verifier; nothing arrives here.
-            break
-        case nil:
-            network.penalize(peer: message.peer, reason: "unknown channel \(message.channel)")
-        }
-    }
-
     func deliver(_ message: ConsensusMessage, from peer: Ed25519.PublicKey) {
+        guard !stopped else { return }
         switch message {
         case .blockRequest(let request):
             answer(request, to: peer)
@@ -150,31 +100,6 @@ extension ValidatorNode {
         }
         step(.received(message, from: peer, now: Self.now()))
     }
-
-    /// Gossiped transaction batches waiting for verification; older ones are dropped past this
-    /// (gossip is best effort, and a node that far behind needs its CPU for consensus).
-    static let queuedTransactionBatches = 64
-    /// Concurrent tasks verifying the signatures of one batch.
-    static let verificationLanes = max(1, ProcessInfo.processInfo.activeProcessorCount)
-
-    /// Pools the transactions of a gossiped batch whose signatures were checked off the actor.
-    func admit(_ results: [Result<VerifiedTransaction, MempoolRejection>], from peer: Ed25519.PublicKey) {
-        guard !stopped else { return }
-        let source = MempoolSource(peer.description)
-        for result in results {
-            do { try application.submit(result.get(), from: source) } catch {
-                // Duplicates are expected with gossip; other rejections are counted, not punished
-                // (a transaction valid when sent may be stale by the time it arrives).
-                if case .alreadyKnown = error { continue }
-                counters.rejectedMessages += 1
-            }
-        }
-        metrics.setMempoolDepth(application.mempool.count)
-    }
-
-    func countRejected(_ count: Int) { counters.rejectedMessages += count }
-
-    func countDroppedBatch() { counters.droppedTransactionBatches += 1 }
 
     /// Queues a transaction this node admitted from a client for the next gossip batch.
     func gossip(_ encoded: [UInt8]) {

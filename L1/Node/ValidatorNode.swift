@@ -85,6 +85,8 @@ public actor ValidatorNode {
     /// The height at which this node last reported each equivocating validator.
     var evidenceReported: [Ed25519.PublicKey: UInt64] = [:]
     var stopped = false
+    /// Transactions whose signatures this node verified lately (shared with the listener tasks).
+    let signatures = SignatureCache()
     /// Transactions admitted from this node's clients, waiting to be gossiped in one batch.
     var gossipBuffer = TransactionGossip()
     /// What the node has done, for `getStatus`.
@@ -152,6 +154,7 @@ public actor ValidatorNode {
         validatorSets[0] = initialSet
         validatorSets[1] = initialSet
         application = ChainApplication(chain: chain, committedRoot: committed.stateRoot)
+        application.isVerifiedElsewhere = { [signatures] in signatures.contains($0) }
         application.defaultValidatorKeys = initialSet.validators.map(\.publicKey)
         let set: ValidatorSet
         set = try Self.validatorSet(

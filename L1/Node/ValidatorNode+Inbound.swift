@@ -60,7 +60,9 @@ extension ValidatorNode {
                     await self?.countRejected(1)
                     continue
                 }
-                let results = await VerifiedTransaction.verify(batch.transactions, lanes: lanes)
+                // A proposal may have brought some of these first; their signatures are not checked twice.
+                let results = await VerifiedTransaction.verify(
+                    batch.transactions, lanes: lanes, isKnownValid: { signatures.contains($0) })
                 signatures.insert(results.compactMap { try? $0.get().id })
                 guard let self else { return }
                 await self.admit(results, from: message.peer)
@@ -70,7 +72,7 @@ extension ValidatorNode {
     }
 
     /// Pools the transactions of a gossiped batch whose signatures were checked off the actor.
-    func admit(_ results: [Result<VerifiedTransaction, MempoolRejection>], from peer: Ed25519.PublicKey) {
+    func admit(_ results: [VerifiedTransaction.Outcome], from peer: Ed25519.PublicKey) {
         guard !stopped else { return }
         let source = MempoolSource(peer.description)
         for result in results {

@@ -152,8 +152,10 @@ extension ValidatorNode {
         case .buildBlock(let template):
             var batch = WriteBatch()
             let block: Block
+            let started = ContinuousClock.now
             do {
                 block = try application.build(template, stateBatch: &batch)
+                metrics.recordBlockExecution(.now - started, building: true)
                 try chainStore.writeState(batch)
             } catch {
                 logger.error("cannot build a block on \(template.parent.id): \(error)")
@@ -166,7 +168,10 @@ extension ValidatorNode {
             step(.blockBuilt(block, now: Self.now()))
         case .checkBlock(let block, let parent, let isSuffix):
             var accepted = false
-            switch application.check(block, parent: parent, isEpochSuffix: isSuffix) {
+            let started = ContinuousClock.now
+            let verdict = application.check(block, parent: parent, isEpochSuffix: isSuffix)
+            metrics.recordBlockExecution(.now - started, building: false)
+            switch verdict {
             case .accepted(let batch):
                 do {
                     try chainStore.writeState(batch)

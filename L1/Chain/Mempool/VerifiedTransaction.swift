@@ -15,45 +15,42 @@ public struct VerifiedTransaction: Sendable {
     /// The id (SHA-256 of `encoded`).
     public let id: TransactionID
 
-    /// Decodes `encoded` and verifies its signature.
+    /// Decodes `encoded` and verifies its signature, unless `isKnownValid` says these exact bytes
+    /// verified before (a cache of verified ids: an id hashes the whole signed encoding).
     /// - Throws: `MempoolRejection.malformed` or `.invalidSignature`.
-    public init(_ encoded: [UInt8]) throws(MempoolRejection) {
+    public init(_ encoded: [UInt8], isKnownValid: (TransactionID) -> Bool = { _ in false }) throws(MempoolRejection) {
         let signed: SignedTransaction
         do { signed = try SignedTransaction.decode(encoded) } catch { throw .malformed(error) }
-        guard signed.isSignatureValid else { throw .invalidSignature }
+        let id = TransactionID(encoded: encoded)
+        guard isKnownValid(id) || signed.isSignatureValid else { throw .invalidSignature }
         self.encoded = encoded
         self.signed = signed
-        self.id = TransactionID(encoded: encoded)
+        self.id = id
     }
 
-    /// Verifies `transactions`, spreading the work over `lanes` concurrent tasks; the results come
-    /// back in the order of the input.
-    public static func verify(_ transactions: [[UInt8]], lanes: Int) async -> [Result<
-        VerifiedTransaction, MempoolRejection
-    >] {
-        let lanes = max(1, min(lanes, transactions.count))
-        guard lanes > 1 else {
-            return transactions.map { encoded in
-                Result { () throws(MempoolRejection) in try VerifiedTransaction(encoded) }
-            }
+    /// The outcome of verifying one transaction.
+    public typealias Outcome = Result<VerifiedTransaction, MempoolRejection>
+
+    /// Verifies `transactions`, spreading the work over `lanes` concurrent tasks; the outcomes come
+    /// back in the order of the input. Signatures `isKnownValid` accepts are not verified again.
+    public static func verify(
+        _ transactions: [[UInt8]], lanes: Int,
+        isKnownValid: @escaping @Sendable (TransactionID) -> Bool = { _ in false }
+    ) async -> [Outcome] {
+        let check = { @Sendable (encoded: [UInt8]) -> Outcome in
+            Result { () throws(MempoolRejection) in try VerifiedTransaction(encoded, isKnownValid: isKnownValid) }
         }
+        let lanes = max(1, min(lanes, transactions.count))
+        guard lanes > 1 else { return transactions.map(check) }
         let chunk = (transactions.count + lanes - 1) / lanes
-        return await withTaskGroup(of: (Int, [Result<VerifiedTransaction, MempoolRejection>]).self) { group in
+        return await withTaskGroup(of: (Int, [Outcome]).self) { group in
             for lane in 0..<lanes {
-                let range = (lane * chunk)..<min((lane + 1) * chunk, transactions.count)
-                guard !range.isEmpty else { continue }
-                let slice = Array(transactions[range])
-                group.addTask {
-                    (
-                        lane,
-                        slice.map { encoded in
-                            Result { () throws(MempoolRejection) in try VerifiedTransaction(encoded) }
-                        }
-                    )
-                }
+                let slice = Array(transactions[(lane * chunk)..<min((lane + 1) * chunk, transactions.count)])
+                guard !slice.isEmpty else { continue }
+                group.addTask { (lane, slice.map(check)) }
             }
-            var parts = [[Result<VerifiedTransaction, MempoolRejection>]](repeating: [], count: lanes)
-            for await (lane, results) in group { parts[lane] = results }
+            var parts = [[Outcome]](repeating: [], count: lanes)
+            for await (lane, outcomes) in group { parts[lane] = outcomes }
             return parts.flatMap { $0 }
         }
     }

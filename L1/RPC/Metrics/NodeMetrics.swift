@@ -35,6 +35,8 @@ public final class NodeMetrics: Sendable {
     private let consensusView: Gauge
     private let slotTime: ValueHistogram
     private let finalityLatency: ValueHistogram
+    private let buildTime: ValueHistogram
+    private let checkTime: ValueHistogram
     private let mempoolTransactions: Gauge
     private let connectedPeers: Gauge
     private let committedTransactions: Counter
@@ -79,6 +81,13 @@ public final class NodeMetrics: Sendable {
             descriptor: Self.descriptor(
                 "consensus", "finality_latency", "seconds", "Time from a block's proposal to its finalization."),
             buckets: Self.finalityBuckets)
+        let executionDescriptor = Self.descriptor(
+            "chain", "block_execution", "seconds",
+            "Time to execute a block's transactions: as its leader (build) or to vote on it (check).")
+        buildTime = registry.makeValueHistogram(
+            descriptor: executionDescriptor, labels: [("phase", "build")], buckets: Self.requestBuckets)
+        checkTime = registry.makeValueHistogram(
+            descriptor: executionDescriptor, labels: [("phase", "check")], buckets: Self.requestBuckets)
         mempoolTransactions = registry.makeGauge(
             descriptor: Self.descriptor("mempool", "transactions", "", "Transactions waiting in the mempool."))
         connectedPeers = registry.makeGauge(
@@ -112,6 +121,11 @@ public final class NodeMetrics: Sendable {
 
     /// Records the consensus view.
     public func setView(_ view: UInt64) { consensusView.set(Double(view)) }
+
+    /// Records how long executing a block took, as its leader (`building`) or to check it.
+    public func recordBlockExecution(_ duration: Duration, building: Bool) {
+        (building ? buildTime : checkTime).record(Self.seconds(duration))
+    }
 
     /// Records the time between two consecutive blocks.
     public func recordSlotTime(_ duration: Duration) { slotTime.record(Self.seconds(duration)) }

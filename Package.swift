@@ -173,7 +173,7 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "Primitives", "Storage", "RocksDBStorage", "Simulator", "Consensus", "Chain", "Node", "RPC",
-                "CSodium", "CSecp256k1", "CRocksDB", "COpenSSL",
+                "DataAvailability", "CSodium", "CSecp256k1", "CRocksDB", "COpenSSL", "CIsal",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Deploy/Benchmarks",
@@ -183,7 +183,7 @@ let package = Package(
             name: "AetherCLI",
             dependencies: [
                 "Primitives", "Storage", "RocksDBStorage", "Keystore", "Benchmarks", "Simulator", "Node", "RPC",
-                "Configuration", "Chain", "Staking",
+                "Configuration", "Chain", "Staking", "DataAvailability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -42,7 +42,8 @@ struct ProofTests {
         if !range.isEmpty {
             let leaves = try (0..<committed.header.width).map { column in
                 let share = try committed.square.share(row: first.row, column: column)
-                let namespace = column < committed.header.originalWidth ? try Namespace(bytes: share.prefix(8)) : .parity
+                let namespace =
+                    column < committed.header.originalWidth ? try Namespace(bytes: share.prefix(8)) : .parity
                 return Probe.leaf(namespace, share)
             }
             let tree = try NamespacedMerkleTree.proof(leaves, range: range)
@@ -50,6 +51,22 @@ struct ProofTests {
                 row: first.row, shares: Array(first.shares.dropLast()), absenceLeaf: nil, proof: tree)
             let bad = NamespaceProof(namespace: blobs[1].namespace, rows: [cut] + proof.rows.dropFirst())
             #expect(throws: DataAvailabilityError.self) { try bad.verify(header: committed.header) }
+        }
+        // Claiming absence in a row that holds the namespace: the subtrees left of the claimed gap reach it.
+        let row = proof.rows[1].row
+        let rowLeaves = try (0..<committed.header.width).map { column in
+            let share = try committed.square.share(row: row, column: column)
+            let namespace = column < committed.header.originalWidth ? try Namespace(bytes: share.prefix(8)) : .parity
+            return Probe.leaf(namespace, share)
+        }
+        let above = try #require(rowLeaves.firstIndex { $0.min > blobs[1].namespace })
+        let fakeAbsence = NamespaceProof.RowProof(
+            row: row, shares: [], absenceLeaf: rowLeaves[above],
+            proof: try NamespacedMerkleTree.proof(rowLeaves, range: above..<above + 1))
+        var rows = proof.rows
+        rows[1] = fakeAbsence
+        #expect(throws: DataAvailabilityError.self) {
+            try NamespaceProof(namespace: blobs[1].namespace, rows: rows).verify(header: committed.header)
         }
         let missingRow = NamespaceProof(namespace: blobs[1].namespace, rows: Array(proof.rows.dropLast()))
         #expect(throws: DataAvailabilityError.self) { try missingRow.verify(header: committed.header) }
@@ -77,7 +94,9 @@ struct ProofTests {
         var random = SeededRandom(seed: 5)
         var partial = try PartialSquare(originalWidth: 6)
         for cell in (0..<width * width).shuffled(using: &random).prefix(width * width * 3 / 4) {
-            try partial.insert(committed.square.share(row: cell / width, column: cell % width), row: cell / width, column: cell % width)
+            try partial.insert(
+                committed.square.share(row: cell / width, column: cell % width), row: cell / width, column: cell % width
+            )
         }
         #expect(try partial.reconstruct(dataRoot: committed.header.dataRoot).square == committed.square)
     }
@@ -134,7 +153,10 @@ struct ProofTests {
         #expect(proof.axis == .row && proof.index == 0)
         try proof.verify(dataRoot: cheat.header.dataRoot)
         let honestLine = try Probe.rowProof(cheat, row: 1)
-        #expect(throws: DataAvailabilityError.invalidFraudProof("row 1 decodes to its committed root; it is correctly encoded")) {
+        #expect(
+            throws: DataAvailabilityError.invalidFraudProof(
+                "row 1 decodes to its committed root; it is correctly encoded")
+        ) {
             try honestLine.verify(dataRoot: cheat.header.dataRoot)
         }
         let truncated = BadEncodingProof(

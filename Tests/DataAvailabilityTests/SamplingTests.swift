@@ -27,7 +27,8 @@ struct SamplingTests {
         }
         do {
             _ = try await SamplingClient(dataRoot: committed.header.dataRoot)
-                .sample(from: SwappingShareSource(inner: InMemoryShareSource(square: committed)), count: 4, using: &random)
+                .sample(
+                    from: SwappingShareSource(inner: InMemoryShareSource(square: committed)), count: 4, using: &random)
             Issue.record("a swapped share must not verify")
         } catch let error as DataAvailabilityError {
             guard case .invalidSample = error else { throw error }

@@ -36,7 +36,8 @@ struct SquareTests {
         #expect(throws: DataAvailabilityError.namespacesOutOfOrder(index: 1)) {
             try DataSquare(width: 2, bytes: unsorted)
         }
-        let tooBig = Blob(namespace: Namespace(rawValue: 1), data: Array(repeating: 0, count: ShareFormat.maxSquareBytes))
+        let tooBig = Blob(
+            namespace: Namespace(rawValue: 1), data: Array(repeating: 0, count: ShareFormat.maxSquareBytes))
         #expect(throws: DataAvailabilityError.blockTooLarge(shares: 16_418, maximum: 16_129)) {
             try DataSquare(blobs: [tooBig])
         }
@@ -94,7 +95,9 @@ struct SquareTests {
         }
         let proof = try committed.shareProof(row: 1, column: 1)
         let short = ShareProof(row: 1, column: 1, share: Array(proof.share.dropLast()), proof: proof.proof)
-        #expect(throws: DataAvailabilityError.wrongShareSize(actual: 511)) { try short.verify(header: committed.header) }
+        #expect(throws: DataAvailabilityError.wrongShareSize(actual: 511)) {
+            try short.verify(header: committed.header)
+        }
         let outside = ShareProof(row: -1, column: 1, share: proof.share, proof: proof.proof)
         #expect(throws: DataAvailabilityError.coordinateOutOfRange(row: -1, column: 1, width: 8)) {
             try outside.verify(header: committed.header)

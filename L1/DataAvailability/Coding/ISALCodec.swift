@@ -51,7 +51,8 @@ public final class ErasureCodec: Sendable {
     ) {
         encodeTables.withUnsafeBufferPointer { tables in
             ec_encode_data(
-                Int32(length), Int32(dataShards), Int32(dataShards), UnsafeMutablePointer(mutating: tables.baseAddress!),
+                Int32(length), Int32(dataShards), Int32(dataShards),
+                UnsafeMutablePointer(mutating: tables.baseAddress!),
                 data, parity)
         }
     }

@@ -56,7 +56,8 @@ public struct NamespaceRangeProof: Hashable, Sendable {
                         throw .incompleteNamespaceProof("leaves \(span) left of the range reach namespace \(namespace)")
                     }
                     if span.lowerBound >= range.upperBound, outside.min <= namespace {
-                        throw .incompleteNamespaceProof("leaves \(span) right of the range reach namespace \(namespace)")
+                        throw .incompleteNamespaceProof(
+                            "leaves \(span) right of the range reach namespace \(namespace)")
                     }
                 }
                 return outside
@@ -71,7 +72,9 @@ public struct NamespaceRangeProof: Hashable, Sendable {
             return parent
         }
         let root = try node(0..<leafCount)
-        guard cursor == nodes.count else { throw .invalidProof("\(nodes.count - cursor) extra nodes for range \(range)") }
+        guard cursor == nodes.count else {
+            throw .invalidProof("\(nodes.count - cursor) extra nodes for range \(range)")
+        }
         return root
     }
 }

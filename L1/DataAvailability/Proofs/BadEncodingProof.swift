@@ -55,7 +55,8 @@ public struct BadEncodingProof: Hashable, Sendable {
     /// Returns when the proof shows the line under `dataRoot` is badly encoded; throws
     /// `invalidFraudProof` (or a proof error) otherwise.
     public func verify(dataRoot: Hash) throws(DataAvailabilityError) {
-        guard rootProof.total % 4 == 0, rootProof.total >= 4, rootProof.total <= 4 * UInt64(ShareFormat.maxOriginalWidth)
+        guard rootProof.total % 4 == 0, rootProof.total >= 4,
+            rootProof.total <= 4 * UInt64(ShareFormat.maxOriginalWidth)
         else { throw .invalidFraudProof("the root proof covers \(rootProof.total) roots, not 4k") }
         let width = Int(rootProof.total / 2)
         let k = width / 2
@@ -135,7 +136,8 @@ extension CommittedSquare {
             for index in 0..<width where !isCodeword(axis, index, codec: codec) {
                 let items = try (0..<k).map { (position) throws(DataAvailabilityError) in
                     let (row, column) = axis == .row ? (index, position) : (position, index)
-                    let proof = try NamespacedMerkleTree.proof(leaves(axis.orthogonal, position), range: index..<index + 1)
+                    let proof = try NamespacedMerkleTree.proof(
+                        leaves(axis.orthogonal, position), range: index..<index + 1)
                     return BadEncodingProof.Item(
                         position: position, share: try square.share(row: row, column: column), proof: proof,
                         orthogonalRoot: header.roots(axis.orthogonal)[position],

@@ -31,7 +31,8 @@ public struct ShareProof: Hashable, Sendable {
         }
         guard share.count == ShareFormat.shareSize else { throw .wrongShareSize(actual: share.count) }
         guard proof.range == column..<column + 1, proof.leafCount == width else {
-            throw .invalidProof("the proof is for leaves \(proof.range) of \(proof.leafCount), not column \(column) of \(width)")
+            throw .invalidProof(
+                "the proof is for leaves \(proof.range) of \(proof.leafCount), not column \(column) of \(width)")
         }
         let leaf = share.withUnsafeBytes { buffer in
             let namespace = ExtendedSquare.leafNamespace(

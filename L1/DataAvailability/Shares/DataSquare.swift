@@ -37,7 +37,9 @@ public struct DataSquare: Hashable, Sendable {
             ($0.element.namespace, $0.offset) < ($1.element.namespace, $1.offset)
         }.map(\.element)
         let needed = sorted.reduce(0) { $0 + ShareFormat.sharesNeeded(forBlobOf: $1.data.count) }
-        guard needed <= ShareFormat.maxShares else { throw .blockTooLarge(shares: needed, maximum: ShareFormat.maxShares) }
+        guard needed <= ShareFormat.maxShares else {
+            throw .blockTooLarge(shares: needed, maximum: ShareFormat.maxShares)
+        }
         var width = 1
         while width * width < needed { width += 1 }
 

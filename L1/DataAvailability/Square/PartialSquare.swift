@@ -57,39 +57,41 @@ public struct PartialSquare: Sendable {
             let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
             do throws(DataAvailabilityError) {
                 try withShardPointers(count: width) { (sources, outputs) throws(DataAvailabilityError) in
-                var missingCount = present.count { !$0 }
-                while missingCount > 0 {
-                    var progress = false
-                    for axis in [Axis.row, .column] {
-                        for line in 0..<width {
-                            let cell = { (position: Int) in
-                                axis == .row ? line * width + position : position * width + line
+                    var missingCount = present.count { !$0 }
+                    while missingCount > 0 {
+                        var progress = false
+                        for axis in [Axis.row, .column] {
+                            for line in 0..<width {
+                                let cell = { (position: Int) in
+                                    axis == .row ? line * width + position : position * width + line
+                                }
+                                let pattern = (0..<width).map { present[cell($0)] }
+                                let available = pattern.count { $0 }
+                                guard available >= k, available < width else { continue }
+                                let chosen = Array((0..<width).filter { pattern[$0] }.prefix(k))
+                                let missing = (0..<width).filter { !pattern[$0] }
+                                let decoder: ErasureCodec.Decoder
+                                if let cached = decoders[pattern] {
+                                    decoder = cached
+                                } else {
+                                    decoder = try codec.decoder(sources: chosen, missing: missing)
+                                    decoders[pattern] = decoder
+                                }
+                                for (index, position) in chosen.enumerated() {
+                                    sources[index] = base + cell(position) * size
+                                }
+                                for (index, position) in missing.enumerated() {
+                                    outputs[index] = base + cell(position) * size
+                                    present[cell(position)] = true
+                                }
+                                codec.decode(decoder, length: size, sources: sources, outputs: outputs)
+                                missingCount -= missing.count
+                                progress = true
                             }
-                            let pattern = (0..<width).map { present[cell($0)] }
-                            let available = pattern.count { $0 }
-                            guard available >= k, available < width else { continue }
-                            let chosen = Array((0..<width).filter { pattern[$0] }.prefix(k))
-                            let missing = (0..<width).filter { !pattern[$0] }
-                            let decoder: ErasureCodec.Decoder
-                            if let cached = decoders[pattern] {
-                                decoder = cached
-                            } else {
-                                decoder = try codec.decoder(sources: chosen, missing: missing)
-                                decoders[pattern] = decoder
-                            }
-                            for (index, position) in chosen.enumerated() { sources[index] = base + cell(position) * size }
-                            for (index, position) in missing.enumerated() {
-                                outputs[index] = base + cell(position) * size
-                                present[cell(position)] = true
-                            }
-                            codec.decode(decoder, length: size, sources: sources, outputs: outputs)
-                            missingCount -= missing.count
-                            progress = true
                         }
+                        if !progress { throw .unrecoverable(missing: missingCount) }
                     }
-                    if !progress { throw .unrecoverable(missing: missingCount) }
                 }
-            }
                 return nil
             } catch {
                 return error

@@ -101,6 +101,23 @@ struct ProofTests {
         #expect(try partial.reconstruct(dataRoot: committed.header.dataRoot).square == committed.square)
     }
 
+    @Test("any k shares of every row decode it: random erasure patterns, one per row")
+    func randomErasurePatterns() throws {
+        for width in [1, 2, 5, 16] {
+            let committed = try Fixtures.committed(width: width)
+            var random = SeededRandom(seed: UInt64(width))
+            var partial = try PartialSquare(originalWidth: width)
+            for row in 0..<2 * width {
+                for column in (0..<2 * width).shuffled(using: &random).prefix(width) {
+                    try partial.insert(committed.square.share(row: row, column: column), row: row, column: column)
+                }
+            }
+            #expect(partial.presentCount == 2 * width * width)
+            let rebuilt = try partial.reconstruct(dataRoot: committed.header.dataRoot)
+            #expect(rebuilt.square == committed.square, "width \(width)")
+        }
+    }
+
     @Test("withholding a (k+1)² corner makes the square unrecoverable; wrong shares fail the root check")
     func reconstructionFailures() throws {
         let committed = try Fixtures.committed(width: 4)

@@ -47,6 +47,24 @@ struct SquareTests {
         }
     }
 
+    @Test("the largest block fills a 127×127 square exactly; one more byte is refused")
+    func largestBlock() throws {
+        let largest =
+            ShareFormat.firstShareCapacity + (ShareFormat.maxShares - 1) * ShareFormat.continuationShareCapacity
+        #expect(largest == 8_112_883)
+        var random = SeededRandom(seed: 127)
+        let blob = Blob(namespace: Namespace(rawValue: 1), data: random.bytes(largest))
+        let square = try DataSquare(blobs: [blob])
+        #expect(square.width == 127 && square.bytes.count == ShareFormat.maxSquareBytes)
+        let committed = try CommittedSquare(ExtendedSquare.extend(square))
+        #expect(committed.header.rowRoots.count == 254)
+        #expect(try committed.square.original().blobs() == [blob])
+        try committed.shareProof(row: 253, column: 253).verify(header: committed.header)
+        #expect(throws: DataAvailabilityError.blockTooLarge(shares: 16_130, maximum: 16_129)) {
+            try DataSquare(blobs: [Blob(namespace: blob.namespace, data: blob.data + [0])])
+        }
+    }
+
     @Test("every row and column of the extension is a codeword; the original is kept top-left")
     func extensionIsCodeword() throws {
         for width in [1, 2, 3, 5, 8] {

@@ -33,8 +33,10 @@ public struct ExtendedSquare: Hashable, Sendable {
         let codec = try ErasureCodec.reusing(codec, dataShards: k)
         let size = ShareFormat.shareSize
         let width = 2 * k
-        var bytes = [UInt8](repeating: 0, count: width * width * size)
-        bytes.withUnsafeMutableBytes { target in
+        // Every byte is written below (Q0 copied, Q1 by rows, Q2 and Q3 by columns), so the 32 MiB
+        // buffer is not zeroed first.
+        let bytes = [UInt8](unsafeUninitializedCapacity: width * width * size) { buffer, initialized in
+            let target = UnsafeMutableRawBufferPointer(buffer)
             square.bytes.withUnsafeBytes { source in
                 for row in 0..<k {
                     (target.baseAddress! + row * width * size).copyMemory(
@@ -51,10 +53,9 @@ public struct ExtendedSquare: Hashable, Sendable {
                     }
                     codec.encode(length: size, data: data, parity: parity)
                 }
-                // Q2 and Q3: extending every column of the top half at once. Byte b of column c in
-                // row r only meets byte b of the same column in other rows, so the top rows are the
-                // sources and the bottom rows the outputs, a share-wide stripe at a time (the stripe
-                // keeps the k sources in cache).
+                // Q2 and Q3: each column of the top half gives its bottom half. For the columns of
+                // Q1 this equals extending Q2's rows, as the code is linear and the same on both axes;
+                // one share-wide column at a time keeps its k sources in cache.
                 for column in 0..<width {
                     for index in 0..<k {
                         data[index] = base + (index * width + column) * size
@@ -63,6 +64,7 @@ public struct ExtendedSquare: Hashable, Sendable {
                     codec.encode(length: size, data: data, parity: parity)
                 }
             }
+            initialized = width * width * size
         }
         return ExtendedSquare(checkedWidth: k, bytes: bytes)
     }

@@ -176,8 +176,30 @@ struct ProofTests {
         ) {
             try honestLine.verify(dataRoot: cheat.header.dataRoot)
         }
+        // Every root proof must be for the square's size: a path that also verifies under another
+        // total could pass a row root off as a column root.
+        var items = proof.items
+        let first = items[0]
+        items[0] = BadEncodingProof.Item(
+            position: first.position, share: first.share, proof: first.proof, orthogonalRoot: first.orthogonalRoot,
+            orthogonalRootProof: MerkleProof(
+                index: first.orthogonalRootProof.index, total: first.orthogonalRootProof.total - 2,
+                aunts: first.orthogonalRootProof.aunts))
+        let retotalled = BadEncodingProof(
+            axis: proof.axis, index: proof.index, rootsRoot: proof.rootsRoot, root: proof.root,
+            rootProof: proof.rootProof, items: items)
+        #expect(throws: DataAvailabilityError.invalidProof("a 8-wide square has 16 roots, the proof says 14")) {
+            try retotalled.verify(dataRoot: cheat.header.dataRoot)
+        }
+        // Claiming another square width for the line's root breaks the data root's binding of k.
+        let rewidened = BadEncodingProof(
+            axis: proof.axis, index: proof.index, rootsRoot: proof.rootsRoot, root: proof.root,
+            rootProof: MerkleProof(index: proof.rootProof.index, total: 12, aunts: proof.rootProof.aunts),
+            items: Array(proof.items.dropLast()))
+        #expect(throws: DataAvailabilityError.self) { try rewidened.verify(dataRoot: cheat.header.dataRoot) }
         let truncated = BadEncodingProof(
-            axis: proof.axis, index: proof.index, root: proof.root, rootProof: proof.rootProof,
+            axis: proof.axis, index: proof.index, rootsRoot: proof.rootsRoot, root: proof.root,
+            rootProof: proof.rootProof,
             items: Array(proof.items.dropLast()))
         #expect(throws: DataAvailabilityError.self) { try truncated.verify(dataRoot: cheat.header.dataRoot) }
     }
@@ -206,7 +228,8 @@ enum Probe {
                 orthogonalRootProof: try header.rootProof(.column, index: column))
         }
         return BadEncodingProof(
-            axis: .row, index: row, root: header.rowRoots[row], rootProof: try header.rootProof(.row, index: row),
+            axis: .row, index: row, rootsRoot: header.rootsRoot, root: header.rowRoots[row],
+            rootProof: try header.rootProof(.row, index: row),
             items: items)
     }
 }

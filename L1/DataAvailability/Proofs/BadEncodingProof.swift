@@ -3,8 +3,9 @@ public import Primitives
 /// Proof that one row or column of a committed square is not the codeword its root commits to.
 ///
 /// It carries `k` shares of the line, each with a proof against its *orthogonal* root (a row's
-/// share is proven in its column's tree) and that root's Merkle proof in the data root, plus the
-/// line's own root with its Merkle proof. The verifier decodes the whole line from the `k` shares,
+/// share is proven in its column's tree) and that root's Merkle proof under the roots' Merkle root,
+/// the line's own root with its Merkle proof, and the roots' Merkle root, which with `k` hashes to
+/// the data root. The verifier decodes the whole line from the `k` shares,
 /// rebuilds its namespaced root and finds it differs from the committed one. Only the data root is
 /// needed to check it; its size is `k` shares plus `O(k log k)` hashes.
 public struct BadEncodingProof: Hashable, Sendable {
@@ -37,16 +38,21 @@ public struct BadEncodingProof: Hashable, Sendable {
     public let axis: Axis
     /// Its index (`0..<2k`).
     public let index: Int
-    /// The root the block committed to for that line, and its proof in the data root.
+    /// The Merkle root over all the square's roots (`DataAvailabilityHeader.rootsRoot`).
+    public let rootsRoot: Hash
+    /// The root the block committed to for that line, and its proof under `rootsRoot`.
     public let root: NamespacedNode
     public let rootProof: MerkleProof
     /// `k` shares of the line at distinct positions.
     public let items: [Item]
 
     /// A proof from its parts.
-    public init(axis: Axis, index: Int, root: NamespacedNode, rootProof: MerkleProof, items: [Item]) {
+    public init(
+        axis: Axis, index: Int, rootsRoot: Hash, root: NamespacedNode, rootProof: MerkleProof, items: [Item]
+    ) {
         self.axis = axis
         self.index = index
+        self.rootsRoot = rootsRoot
         self.root = root
         self.rootProof = rootProof
         self.items = items
@@ -60,7 +66,11 @@ public struct BadEncodingProof: Hashable, Sendable {
         else { throw .invalidFraudProof("the root proof covers \(rootProof.total) roots, not 4k") }
         let width = Int(rootProof.total / 2)
         let k = width / 2
-        try DataAvailabilityHeader.verifyRoot(root, axis: axis, index: index, proof: rootProof, dataRoot: dataRoot)
+        guard DataAvailabilityHeader.dataRoot(originalWidth: k, rootsRoot: rootsRoot) == dataRoot else {
+            throw .rootMismatch("a \(k)-wide square with roots' root \(rootsRoot.hex) is not data root \(dataRoot.hex)")
+        }
+        try DataAvailabilityHeader.verifyRoot(
+            root, axis: axis, index: index, width: width, proof: rootProof, rootsRoot: rootsRoot)
         guard items.count == k else { throw .invalidFraudProof("\(items.count) shares given, decoding needs \(k)") }
         let positions = items.map(\.position)
         guard positions.allSatisfy({ (0..<width).contains($0) }), Set(positions).count == k else {
@@ -72,8 +82,9 @@ public struct BadEncodingProof: Hashable, Sendable {
             let (row, column) = axis == .row ? (index, item.position) : (item.position, index)
             guard item.share.count == ShareFormat.shareSize else { throw .wrongShareSize(actual: item.share.count) }
             try DataAvailabilityHeader.verifyRoot(
-                item.orthogonalRoot, axis: axis.orthogonal, index: item.position, proof: item.orthogonalRootProof,
-                dataRoot: dataRoot)
+                item.orthogonalRoot, axis: axis.orthogonal, index: item.position, width: width,
+                proof: item.orthogonalRootProof,
+                rootsRoot: rootsRoot)
             // In the orthogonal tree the share sits at this line's index.
             guard item.proof.range == index..<index + 1, item.proof.leafCount == width else {
                 throw .invalidProof("share \(item.position) is not proven at position \(index) of \(width)")
@@ -144,7 +155,7 @@ extension CommittedSquare {
                         orthogonalRootProof: try header.rootProof(axis.orthogonal, index: position))
                 }
                 return BadEncodingProof(
-                    axis: axis, index: index, root: header.roots(axis)[index],
+                    axis: axis, index: index, rootsRoot: header.rootsRoot, root: header.roots(axis)[index],
                     rootProof: try header.rootProof(axis, index: index), items: items)
             }
         }

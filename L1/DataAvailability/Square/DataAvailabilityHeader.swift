@@ -13,15 +13,23 @@ public enum Axis: UInt8, Hashable, Sendable, CustomStringConvertible {
 
 /// The commitment to an extended square: `2k` row roots, `2k` column roots and the data root.
 ///
-/// The data root is the RFC 6962 Merkle root (`MerkleTree`) over the 48-byte serialized row roots
-/// followed by the column roots, so root `i` is row `i` and root `2k + j` is column `j`. A block
-/// header carries only the data root; light clients fetch the `4k` roots and check them against it.
+/// `rootsRoot` is the RFC 6962 Merkle root (`MerkleTree`) over the 48-byte serialized row roots
+/// followed by the column roots, so root `i` is row `i` and root `2k + j` is column `j`. The data root
+/// binds it to the square's width: `SHA-256(0x02 ‖ k as UInt32 LE ‖ rootsRoot)`. An RFC 6962 path does
+/// not pin the tree's size on its own (a path in a complete left subtree verifies under several
+/// totals), so without `k` a fraud proof could pass one root off as another. A block header carries
+/// only the data root; light clients fetch the `4k` roots and check them against it.
 public struct DataAvailabilityHeader: Hashable, Sendable {
+    /// Domain-separation prefix of the data root (0x00 and 0x01 are the Merkle leaf and node prefixes).
+    public static let dataRootPrefix: UInt8 = 0x02
+
     /// The namespaced root of each row of the extended square, top to bottom.
     public let rowRoots: [NamespacedNode]
     /// The namespaced root of each column, left to right.
     public let columnRoots: [NamespacedNode]
     /// The Merkle root over the row roots then the column roots.
+    public let rootsRoot: Hash
+    /// The commitment a block header carries: the width and `rootsRoot`, hashed.
     public let dataRoot: Hash
 
     /// A header from its roots; the data root is computed.
@@ -35,7 +43,15 @@ public struct DataAvailabilityHeader: Hashable, Sendable {
         }
         self.rowRoots = rowRoots
         self.columnRoots = columnRoots
-        self.dataRoot = MerkleTree.root((rowRoots + columnRoots).map(\.bytes))
+        self.rootsRoot = MerkleTree.root((rowRoots + columnRoots).map(\.bytes))
+        self.dataRoot = Self.dataRoot(originalWidth: rowRoots.count / 2, rootsRoot: rootsRoot)
+    }
+
+    /// `SHA-256(0x02 ‖ originalWidth as UInt32 LE ‖ rootsRoot)`.
+    public static func dataRoot(originalWidth: Int, rootsRoot: Hash) -> Hash {
+        let width = UInt32(truncatingIfNeeded: originalWidth)
+        let preimage = [dataRootPrefix] + (0..<4).map { UInt8(truncatingIfNeeded: width >> (8 * $0)) } + rootsRoot.bytes
+        return NodeHasher.digest(preimage)
     }
 
     /// Shares per row of the original square (`k`).
@@ -53,29 +69,32 @@ public struct DataAvailabilityHeader: Hashable, Sendable {
         }
     }
 
-    /// The Merkle proof of root `index` of `axis` in the data root.
+    /// The Merkle proof of root `index` of `axis` under `rootsRoot`.
     public func rootProof(_ axis: Axis, index: Int) throws(DataAvailabilityError) -> MerkleProof {
         guard (0..<width).contains(index) else { throw .coordinateOutOfRange(row: index, column: 0, width: width) }
         let position = axis == .row ? index : width + index
         return MerkleTree.proof(leaves: (rowRoots + columnRoots).map(\.bytes), index: position)!
     }
 
-    /// Throws unless `root` is root `index` of `axis` under `dataRoot` by `proof`.
+    /// Throws unless `root` is root `index` of `axis` of a square `width` shares wide under
+    /// `rootsRoot` by `proof`.
+    ///
+    /// The proof's `total` must be exactly `2 · width`, the width the data root binds; a path that
+    /// also verifies under another total would not pin the root's position.
     static func verifyRoot(
-        _ root: NamespacedNode, axis: Axis, index: Int, proof: MerkleProof, dataRoot: Hash
+        _ root: NamespacedNode, axis: Axis, index: Int, width: Int, proof: MerkleProof, rootsRoot: Hash
     ) throws(DataAvailabilityError) {
-        guard proof.total % 4 == 0, proof.total >= 4 else {
-            throw .invalidProof("a data root covers 4k roots, the proof says \(proof.total)")
+        guard proof.total == UInt64(2 * width) else {
+            throw .invalidProof("a \(width)-wide square has \(2 * width) roots, the proof says \(proof.total)")
         }
-        let width = Int(proof.total / 2)
         let position = axis == .row ? index : width + index
         guard (0..<width).contains(index), proof.index == UInt64(position) else {
             throw .invalidProof("the root proof is for position \(proof.index), not \(axis) \(index)")
         }
         do {
-            try proof.verify(leaf: root.bytes, root: dataRoot)
+            try proof.verify(leaf: root.bytes, root: rootsRoot)
         } catch {
-            throw .rootMismatch("\(axis) root \(index) is not under data root \(dataRoot.hex): \(error)")
+            throw .rootMismatch("\(axis) root \(index) is not under the roots' Merkle root \(rootsRoot.hex): \(error)")
         }
     }
 }

@@ -98,7 +98,12 @@ public struct PartialSquare: Sendable {
             }
         }
         if let failure { throw failure }
-        let committed = try CommittedSquare(ExtendedSquare(originalWidth: k, bytes: bytes))
+        let committed: CommittedSquare
+        do {
+            committed = try CommittedSquare(ExtendedSquare(originalWidth: k, bytes: bytes))
+        } catch {
+            throw .rootMismatch("the rebuilt square has no valid commitment (\(error)); some shares given were wrong")
+        }
         guard committed.header.dataRoot == dataRoot else {
             throw .reconstructedRootMismatch(expected: dataRoot, actual: committed.header.dataRoot)
         }

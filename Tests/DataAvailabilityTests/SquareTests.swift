@@ -74,6 +74,23 @@ struct SquareTests {
         }
     }
 
+    @Test("re-extending into an existing square gives the same square, for the same or another width")
+    func reextend() throws {
+        let first = try DataSquare(blobs: Fixtures.blobs(domains: 3, bytesPerDomain: 2_000, seed: 1))
+        let second = try DataSquare(blobs: Fixtures.blobs(domains: 3, bytesPerDomain: 2_000, seed: 2))
+        let wider = try DataSquare(blobs: Fixtures.blobs(domains: 9, bytesPerDomain: 2_000, seed: 3))
+        var square = try ExtendedSquare.extend(first)
+        let kept = square
+        try square.extend(second)
+        let expectedSecond = try ExtendedSquare.extend(second)
+        let expectedFirst = try ExtendedSquare.extend(first)
+        let expectedWider = try ExtendedSquare.extend(wider)
+        #expect(square == expectedSecond)
+        #expect(kept == expectedFirst, "a shared square is copied, not overwritten")
+        try square.extend(wider)
+        #expect(square.originalWidth == wider.width && square == expectedWider)
+    }
+
     @Test("row and column roots match the recursive NMT definition, parity ignored in the maximum")
     func rootsMatchReference() throws {
         let committed = try Fixtures.committed(width: 3)

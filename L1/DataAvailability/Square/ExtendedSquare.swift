@@ -7,7 +7,7 @@
 /// pointers into it and no share is allocated on its own.
 public struct ExtendedSquare: Hashable, Sendable {
     /// Shares per row of the original square (`k`).
-    public let originalWidth: Int
+    public private(set) var originalWidth: Int
     /// The `(2k)²` shares, row-major, `ShareFormat.shareSize` bytes each.
     public private(set) var bytes: [UInt8]
 
@@ -31,42 +31,61 @@ public struct ExtendedSquare: Hashable, Sendable {
     {
         let k = square.width
         let codec = try ErasureCodec.reusing(codec, dataShards: k)
-        let size = ShareFormat.shareSize
-        let width = 2 * k
-        // Every byte is written below (Q0 copied, Q1 by rows, Q2 and Q3 by columns), so the 32 MiB
-        // buffer is not zeroed first.
-        let bytes = [UInt8](unsafeUninitializedCapacity: width * width * size) { buffer, initialized in
-            let target = UnsafeMutableRawBufferPointer(buffer)
-            square.bytes.withUnsafeBytes { source in
-                for row in 0..<k {
-                    (target.baseAddress! + row * width * size).copyMemory(
-                        from: source.baseAddress! + row * k * size, byteCount: k * size)
-                }
-            }
-            let base = target.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            withShardPointers(count: k) { data, parity in
-                // Q1: each original row's k shares give its k parity shares.
-                for row in 0..<k {
-                    for index in 0..<k {
-                        data[index] = base + (row * width + index) * size
-                        parity[index] = base + (row * width + k + index) * size
-                    }
-                    codec.encode(length: size, data: data, parity: parity)
-                }
-                // Q2 and Q3: each column of the top half gives its bottom half. For the columns of
-                // Q1 this equals extending Q2's rows, as the code is linear and the same on both axes;
-                // one share-wide column at a time keeps its k sources in cache.
-                for column in 0..<width {
-                    for index in 0..<k {
-                        data[index] = base + (index * width + column) * size
-                        parity[index] = base + ((k + index) * width + column) * size
-                    }
-                    codec.encode(length: size, data: data, parity: parity)
-                }
-            }
-            initialized = width * width * size
+        let count = 4 * k * k * ShareFormat.shareSize
+        // Every byte is written (Q0 copied, Q1 by rows, Q2 and Q3 by columns), so the buffer is not
+        // zeroed first.
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            write(square, codec: codec, into: UnsafeMutableRawBufferPointer(buffer))
+            initialized = count
         }
         return ExtendedSquare(checkedWidth: k, bytes: bytes)
+    }
+
+    /// Replaces this square with the extension of `square`, reusing its storage when the size matches
+    /// and the storage is not shared: a node extending a block after block skips mapping 32 MiB of
+    /// fresh pages each time.
+    public mutating func extend(_ square: DataSquare, codec: ErasureCodec? = nil) throws(DataAvailabilityError) {
+        guard 4 * square.width * square.width * ShareFormat.shareSize == bytes.count else {
+            self = try Self.extend(square, codec: codec)
+            return
+        }
+        let codec = try ErasureCodec.reusing(codec, dataShards: square.width)
+        bytes.withUnsafeMutableBytes { Self.write(square, codec: codec, into: $0) }
+        originalWidth = square.width
+    }
+
+    /// Writes the extension of `square` into `target`, which holds exactly `(2k)²` shares.
+    private static func write(_ square: DataSquare, codec: ErasureCodec, into target: UnsafeMutableRawBufferPointer) {
+        let k = square.width
+        let size = ShareFormat.shareSize
+        let width = 2 * k
+        square.bytes.withUnsafeBytes { source in
+            for row in 0..<k {
+                (target.baseAddress! + row * width * size).copyMemory(
+                    from: source.baseAddress! + row * k * size, byteCount: k * size)
+            }
+        }
+        let base = target.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        withShardPointers(count: k) { data, parity in
+            // Q1: each original row's k shares give its k parity shares.
+            for row in 0..<k {
+                for index in 0..<k {
+                    data[index] = base + (row * width + index) * size
+                    parity[index] = base + (row * width + k + index) * size
+                }
+                codec.encode(length: size, data: data, parity: parity)
+            }
+            // Q2 and Q3: each column of the top half gives its bottom half. For the columns of Q1
+            // this equals extending Q2's rows, as the code is linear and the same on both axes; one
+            // share-wide column at a time keeps its k sources in cache.
+            for column in 0..<width {
+                for index in 0..<k {
+                    data[index] = base + (index * width + column) * size
+                    parity[index] = base + ((k + index) * width + column) * size
+                }
+                codec.encode(length: size, data: data, parity: parity)
+            }
+        }
     }
 
     private init(checkedWidth: Int, bytes: [UInt8]) {

@@ -22,10 +22,7 @@ public struct ShareProof: Hashable, Sendable {
     ///
     /// The caller checks `header` against the data root it trusts (`header.verify(dataRoot:)`).
     public func verify(header: DataAvailabilityHeader) throws(DataAvailabilityError) {
-        try verify(root: header.rowRoots, width: header.width)
-    }
-
-    private func verify(root rowRoots: [NamespacedNode], width: Int) throws(DataAvailabilityError) {
+        let width = header.width
         guard (0..<width).contains(row), (0..<width).contains(column) else {
             throw .coordinateOutOfRange(row: row, column: column, width: width)
         }
@@ -39,6 +36,6 @@ public struct ShareProof: Hashable, Sendable {
                 row: row, column: column, originalWidth: width / 2, share: buffer.baseAddress!)
             return NamespacedNode.leaf(namespace: namespace, share: buffer.baseAddress!)
         }
-        try proof.verify(leaves: [leaf], root: rowRoots[row])
+        try proof.verify(leaves: [leaf], root: header.rowRoots[row])
     }
 }

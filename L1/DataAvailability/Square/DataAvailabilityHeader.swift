@@ -2,7 +2,9 @@ public import Primitives
 
 /// A row or a column of the extended square.
 public enum Axis: UInt8, Hashable, Sendable, CustomStringConvertible {
+    /// A row: `2k` shares left to right.
     case row = 0
+    /// A column: `2k` shares top to bottom.
     case column = 1
 
     /// The other axis: a row's shares are proven against column roots and vice versa.

@@ -2,7 +2,7 @@
 # Both install what is missing (Debian packages through apt-get, as root or with sudo), build, and run.
 
 SWIFT        ?= swift
-APT_PACKAGES := pkg-config librocksdb-dev libsodium-dev libsecp256k1-dev libssl-dev
+APT_PACKAGES := pkg-config librocksdb-dev libsodium-dev libsecp256k1-dev libssl-dev libisal-dev
 SOURCES      := Package.swift L1 AppChains Bridge Channels Deploy Tests
 RUN_ARGS     ?= localnet --validators 4
 

@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "RocksDBStorage", targets: ["RocksDBStorage"]),
         .library(name: "Keystore", targets: ["Keystore"]),
+        .library(name: "DataAvailability", targets: ["DataAvailability"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -46,6 +47,8 @@ let package = Package(
         systemLibrary("CRocksDB", pkgConfig: "rocksdb", apt: "librocksdb-dev"),
         // OpenSSL: SHA-256 block functions for Merkle nodes, and benchmark baselines.
         systemLibrary("COpenSSL", pkgConfig: "libcrypto", apt: "libssl-dev"),
+        // Intel ISA-L: the GF(2^8) Reed–Solomon coder of the data-availability square.
+        systemLibrary("CIsal", pkgConfig: "libisal", apt: "libisal-dev"),
 
         // MARK: - Chain kit
         .target(
@@ -153,6 +156,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "DataAvailability",
+            dependencies: ["Primitives", "CIsal"],
+            path: "L1/DataAvailability",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Keystore",
             dependencies: ["Primitives"],
             path: "L1/Keystore",
@@ -164,7 +173,7 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "Primitives", "Storage", "RocksDBStorage", "Simulator", "Consensus", "Chain", "Node", "RPC",
-                "CSodium", "CSecp256k1", "CRocksDB", "COpenSSL",
+                "DataAvailability", "CSodium", "CSecp256k1", "CRocksDB", "COpenSSL", "CIsal",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Deploy/Benchmarks",
@@ -174,7 +183,7 @@ let package = Package(
             name: "AetherCLI",
             dependencies: [
                 "Primitives", "Storage", "RocksDBStorage", "Keystore", "Benchmarks", "Simulator", "Node", "RPC",
-                "Configuration", "Chain", "Staking",
+                "Configuration", "Chain", "Staking", "DataAvailability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -254,6 +263,12 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/RPCTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "DataAvailabilityTests",
+            dependencies: ["DataAvailability", "Primitives"],
+            path: "Tests/DataAvailabilityTests",
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,13 +1,14 @@
 // The benchmark baselines: the C libraries called directly, with no Aether wrapper in between, so
 // `aether bench` can show what the wrappers cost. This file is the one place outside the wrappers
 // that may import the C modules (Deploy/Scripts/check-purity.sh knows it).
+import CIsal
 import COpenSSL
 import CRocksDB
 import CSecp256k1
 import CSodium
 import Foundation
 
-/// Direct calls into OpenSSL, libsodium, libsecp256k1 and RocksDB over raw buffers.
+/// Direct calls into OpenSSL, libsodium, libsecp256k1, ISA-L and RocksDB over raw buffers.
 enum Baselines {
     // MARK: - OpenSSL
 
@@ -26,6 +27,35 @@ enum Baselines {
     static func opensslSHA3_256(_ data: UnsafeRawBufferPointer, into digest: UnsafeMutablePointer<UInt8>) {
         var length: UInt32 = 32
         _ = EVP_Digest(data.baseAddress, data.count, digest, &length, EVP_sha3_256(), nil)
+    }
+
+    // MARK: - ISA-L
+
+    /// ISA-L's encoder tables for the Cauchy code with `k` data and `k` parity shards.
+    static func isalTables(k: Int) -> [UInt8] {
+        var matrix = [UInt8](repeating: 0, count: 2 * k * k)
+        gf_gen_cauchy1_matrix(&matrix, Int32(2 * k), Int32(k))
+        var tables = [UInt8](repeating: 0, count: 32 * k * k)
+        matrix.withUnsafeMutableBufferPointer { ec_init_tables(Int32(k), Int32(k), $0.baseAddress! + k * k, &tables) }
+        return tables
+    }
+
+    /// The 2D extension of the `k × k` shares in the top-left of `square` (row-major, `2k` shares
+    /// of `size` bytes wide) as bare `ec_encode_data` calls: each top row, then every column.
+    /// `pointers` holds `2k` slots.
+    static func isalExtend(
+        k: Int, size: Int, tables: UnsafeMutablePointer<UInt8>, square: UnsafeMutablePointer<UInt8>,
+        pointers: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>
+    ) {
+        let width = 2 * k
+        for row in 0..<k {
+            for index in 0..<width { pointers[index] = square + (row * width + index) * size }
+            ec_encode_data(Int32(size), Int32(k), Int32(k), tables, pointers, pointers + k)
+        }
+        for column in 0..<width {
+            for index in 0..<width { pointers[index] = square + (index * width + column) * size }
+            ec_encode_data(Int32(size), Int32(k), Int32(k), tables, pointers, pointers + k)
+        }
     }
 
     // MARK: - libsodium

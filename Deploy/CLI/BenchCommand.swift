@@ -8,7 +8,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark suite; each figure is printed beside its baseline and their ratio.",
-        subcommands: [PrimitivesSuite.self, ConsensusSuite.self, LocalnetSuite.self]
+        subcommands: [PrimitivesSuite.self, ConsensusSuite.self, LocalnetSuite.self, DataAvailabilitySuite.self]
     )
 
     struct PrimitivesSuite: ParsableCommand {
@@ -52,6 +52,32 @@ struct Bench: ParsableCommand {
             try reportingErrors(json: output.json) {
                 let benchmark = ConsensusBenchmark(configuration: quick ? .quick : .init())
                 let report = try benchmark.run { row in
+                    if !output.json { FileHandle.standardError.write(Data("  measured \(row.name)\n".utf8)) }
+                }
+                print(output.json ? report.json() : report.table())
+            }
+        }
+    }
+
+    struct DataAvailabilitySuite: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "da",
+            abstract: "The data-availability square on one core: extend, commit, reconstruct, sample and fraud proofs.",
+            discussion: """
+                Squares of 64×64 and 127×127 shares of 512 bytes, beside ISA-L's raw encoder, one SHA-256 pass \
+                over the extended square and, when Python can import zfec (e.g. from .build/zfec-venv), zfec. \
+                Build with -c release: a debug build measures the debug build.
+                """)
+        @Flag(help: "8×8 and 16×16 squares, three repeats: checks the suite runs.") var quick = false
+        @Option(help: "Python interpreter with zfec for the peer row (found automatically if omitted).")
+        var python: String?
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            try reportingErrors(json: output.json) {
+                var configuration = quick ? DataAvailabilityBenchmark.Configuration.quick : .init()
+                configuration.python = python
+                let report = try DataAvailabilityBenchmark(configuration: configuration).run { row in
                     if !output.json { FileHandle.standardError.write(Data("  measured \(row.name)\n".utf8)) }
                 }
                 print(output.json ? report.json() : report.table())

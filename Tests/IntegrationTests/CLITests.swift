@@ -191,4 +191,35 @@ struct CLITests {
             #expect((row["baselineValue"] as? Double ?? 0) > 0, "\(row)")
         }
     }
+
+    @Test("da encode prints the square of a file, and refuses reserved namespaces and missing files")
+    func dataAvailabilityEncode() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("aether-da-\(UUID().uuidString)")
+        try Data(repeating: 7, count: 100_000).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try run("da", "encode", file.path, "--namespace", "00000000000000aa", "--json")
+        #expect(result.status == 0, "\(result.standardError)")
+        let json = try result.json()
+        // 100 000 bytes: 1 + ⌈(100 000 − 499) / 503⌉ = 199 shares, so a 15×15 square extended to 30×30.
+        #expect(json["squareSize"] as? Int == 15)
+        #expect(json["dataShares"] as? Int == 199)
+        #expect(json["rowRoots"] as? Int == 30 && json["columnRoots"] as? Int == 30)
+        #expect((json["dataRoot"] as? String)?.count == 64)
+        let reserved = try run("da", "encode", file.path, "--namespace", "ffffffffffffffff")
+        #expect(reserved.status == 1 && reserved.standardError.contains("reserved"))
+        let missing = try run("da", "encode", file.path + ".missing")
+        #expect(missing.status == 1 && missing.standardError.contains("cannot read"))
+    }
+
+    @Test("the data-availability benchmark runs and reports each figure")
+    func dataAvailabilityBenchmark() throws {
+        let result = try run("bench", "da", "--quick", "--json")
+        #expect(result.status == 0, "\(result.standardError)")
+        let rows = try #require(try result.json()["rows"] as? [[String: Any]])
+        let names = rows.compactMap { $0["name"] as? String }
+        for expected in ["extend 16×16", "commit 16×16", "reconstruct 16×16", "sample proof", "bad-encoding proof"] {
+            #expect(names.contains { $0.hasPrefix(expected) }, "missing \(expected) in \(names)")
+        }
+        for row in rows { #expect((row["value"] as? Double ?? 0) > 0, "\(row)") }
+    }
 }

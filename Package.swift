@@ -158,7 +158,7 @@ let package = Package(
         .target(
             name: "DataAvailability",
             dependencies: ["Primitives", "CIsal"],
-            path: "L1/DataAvailability",
+            path: "L1/DataAvailability/Core",
             swiftSettings: strictSettings
         ),
         .target(

@@ -24,7 +24,7 @@ declare -A PURE_TARGETS=(
     [L1/Configuration]="Primitives"
     [L1/Network/Core]="Primitives Crypto"
     [L1/Staking]="Primitives Storage Chain Consensus Configuration Synchronization"
-    [L1/DataAvailability]="Primitives CIsal"
+    [L1/DataAvailability/Core]="Primitives CIsal"
 )
 
 # C module -> the one file allowed to import it.
@@ -33,7 +33,7 @@ declare -A C_WRAPPERS=(
     [CSecp256k1]="L1/Primitives/Signatures/Secp256k1.swift"
     [CRocksDB]="L1/Storage/RocksDB/RocksDBStore.swift"
     [COpenSSL]="L1/Primitives/Hashing/NodeHasher.swift"
-    [CIsal]="L1/DataAvailability/Coding/ISALCodec.swift"
+    [CIsal]="L1/DataAvailability/Core/Coding/ISALCodec.swift"
 )
 BASELINES="Deploy/Benchmarks/Baselines.swift"
 

@@ -108,7 +108,7 @@ let package = Package(
         ),
         .target(
             name: "Staking",
-            dependencies: ["Primitives", "Storage", "Chain", "Consensus", "Configuration"],
+            dependencies: ["Primitives", "Storage", "Chain", "Consensus", "Configuration", "DataAvailabilityModule"],
             path: "L1/Staking",
             exclude: ["README.md"],
             swiftSettings: strictSettings
@@ -159,6 +159,12 @@ let package = Package(
             name: "DataAvailability",
             dependencies: ["Primitives", "CIsal"],
             path: "L1/DataAvailability/Core",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "DataAvailabilityModule",
+            dependencies: ["Primitives", "Chain", "Storage", "DataAvailability"],
+            path: "L1/DataAvailability/Module",
             swiftSettings: strictSettings
         ),
         .target(
@@ -239,7 +245,10 @@ let package = Package(
         ),
         .testTarget(
             name: "StakingTests",
-            dependencies: ["Staking", "Configuration", "Chain", "Consensus", "Storage", "Primitives"],
+            dependencies: [
+                "Staking", "Configuration", "Chain", "Consensus", "Storage", "Primitives", "DataAvailability",
+                "DataAvailabilityModule",
+            ],
             path: "Tests/StakingTests",
             swiftSettings: strictSettings
         ),

@@ -23,7 +23,8 @@ declare -A PURE_TARGETS=(
     [L1/Simulator]="Primitives Consensus Chain Storage Application"
     [L1/Configuration]="Primitives"
     [L1/Network/Core]="Primitives Crypto"
-    [L1/Staking]="Primitives Storage Chain Consensus Configuration Synchronization"
+    [L1/Staking]="Primitives Storage Chain Consensus Configuration Synchronization DataAvailabilityModule"
+    [L1/DataAvailability/Module]="Primitives Chain Storage DataAvailability"
     [L1/DataAvailability/Core]="Primitives CIsal"
 )
 

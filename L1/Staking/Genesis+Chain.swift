@@ -1,6 +1,7 @@
 public import Chain
 public import Configuration
 public import Consensus
+internal import DataAvailabilityModule
 internal import Primitives
 public import Storage
 
@@ -146,10 +147,10 @@ extension Configuration.Genesis {
 
 extension Staking {
     /// The L1's application modules, in hook order: the bank (blocking transfers into the
-    /// staking pool) and staking.
+    /// staking pool), staking, and data availability (domains' block commitments).
     public static func l1Modules() -> (modules: [any ApplicationModule], feeKeeper: Bank) {
         let bank = Bank(blockedRecipients: [pool])
-        return ([bank, Staking()], bank)
+        return ([bank, Staking(), DataAvailabilityModule(domains: DomainKeeper())], bank)
     }
 
     /// The L1 state machine: accounts, bank and staking.

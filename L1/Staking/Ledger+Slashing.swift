@@ -63,6 +63,27 @@ extension Ledger {
             ])
     }
 
+    /// Slashes the poster of a domain block whose square a bad-encoding proof showed to be
+    /// badly encoded: `slashDouble` of its stake, jailed and tombstoned, as for double-signing.
+    /// Returns the SWR burned (0 for a validator tombstoned already).
+    func slashBadEncoding(_ poster: Address, domain: String, height: UInt64, reporter: Address) throws -> UInt64 {
+        var validator = try validator(poster)
+        guard !validator.tombstoned else { return 0 }
+        let burned = try slash(&validator, infractionEpoch: epoch, fraction: parameters.slashDouble)
+        validator.tombstoned = true
+        validator.jailed = true
+        validator.jailedUntilEpoch = .max
+        try Staking.saveValidator(validator, in: store)
+        emit(
+            "slash",
+            [
+                ("validator", poster.description), ("reason", "bad_encoding"), ("domain", domain),
+                ("domain_height", String(height)), ("infraction_epoch", String(epoch)), ("burned", String(burned)),
+                ("reporter", reporter.description),
+            ])
+        return burned
+    }
+
     /// A domain member is answerable for the domain until `unbondingDelayEpochs` after leaving.
     func isAnswerable(_ member: Staking.DomainMember) -> Bool {
         guard let left = member.leftEpoch else { return true }

@@ -61,16 +61,7 @@ public struct BadEncodingProof: Hashable, Sendable {
     /// Returns when the proof shows the line under `dataRoot` is badly encoded; throws
     /// `invalidFraudProof` (or a proof error) otherwise.
     public func verify(dataRoot: Hash) throws(DataAvailabilityError) {
-        guard rootProof.total % 4 == 0, rootProof.total >= 4,
-            rootProof.total <= 4 * UInt64(ShareFormat.maxOriginalWidth)
-        else { throw .invalidFraudProof("the root proof covers \(rootProof.total) roots, not 4k") }
-        let width = Int(rootProof.total / 2)
-        let k = width / 2
-        guard DataAvailabilityHeader.dataRoot(originalWidth: k, rootsRoot: rootsRoot) == dataRoot else {
-            throw .rootMismatch("a \(k)-wide square with roots' root \(rootsRoot.hex) is not data root \(dataRoot.hex)")
-        }
-        try DataAvailabilityHeader.verifyRoot(
-            root, axis: axis, index: index, width: width, proof: rootProof, rootsRoot: rootsRoot)
+        let (width, k) = try verifyLine(dataRoot: dataRoot)
         guard items.count == k else { throw .invalidFraudProof("\(items.count) shares given, decoding needs \(k)") }
         let positions = items.map(\.position)
         guard positions.allSatisfy({ (0..<width).contains($0) }), Set(positions).count == k else {
@@ -79,23 +70,7 @@ public struct BadEncodingProof: Hashable, Sendable {
         var line = [UInt8](repeating: 0, count: width * ShareFormat.shareSize)
         var present = [Bool](repeating: false, count: width)
         for item in items {
-            let (row, column) = axis == .row ? (index, item.position) : (item.position, index)
-            guard item.share.count == ShareFormat.shareSize else { throw .wrongShareSize(actual: item.share.count) }
-            try DataAvailabilityHeader.verifyRoot(
-                item.orthogonalRoot, axis: axis.orthogonal, index: item.position, width: width,
-                proof: item.orthogonalRootProof,
-                rootsRoot: rootsRoot)
-            // In the orthogonal tree the share sits at this line's index.
-            guard item.proof.range == index..<index + 1, item.proof.leafCount == width else {
-                throw .invalidProof("share \(item.position) is not proven at position \(index) of \(width)")
-            }
-            let leaf = item.share.withUnsafeBytes { buffer in
-                NamespacedNode.leaf(
-                    namespace: ExtendedSquare.leafNamespace(
-                        row: row, column: column, originalWidth: k, share: buffer.baseAddress!),
-                    share: buffer.baseAddress!)
-            }
-            try item.proof.verify(leaves: [leaf], root: item.orthogonalRoot)
+            try verify(item)
             line.replaceSubrange(
                 item.position * ShareFormat.shareSize..<(item.position + 1) * ShareFormat.shareSize, with: item.share)
             present[item.position] = true
@@ -115,6 +90,53 @@ public struct BadEncodingProof: Hashable, Sendable {
         guard recomputed != root else {
             throw .invalidFraudProof("\(axis) \(index) decodes to its committed root; it is correctly encoded")
         }
+    }
+
+    /// Checks the part of the proof about the line itself: that `rootsRoot` belongs to `dataRoot`
+    /// and `root` is the line's committed root. Returns the square's width and `k`.
+    ///
+    /// A chain that takes a proof in several transactions checks this with the first part and
+    /// `verify(_:)` with each share, so nothing unproven is ever stored.
+    @discardableResult
+    public func verifyLine(dataRoot: Hash) throws(DataAvailabilityError) -> (width: Int, originalWidth: Int) {
+        guard rootProof.total % 4 == 0, rootProof.total >= 4,
+            rootProof.total <= 4 * UInt64(ShareFormat.maxOriginalWidth)
+        else { throw .invalidFraudProof("the root proof covers \(rootProof.total) roots, not 4k") }
+        let width = Int(rootProof.total / 2)
+        let k = width / 2
+        guard DataAvailabilityHeader.dataRoot(originalWidth: k, rootsRoot: rootsRoot) == dataRoot else {
+            throw .rootMismatch("a \(k)-wide square with roots' root \(rootsRoot.hex) is not data root \(dataRoot.hex)")
+        }
+        guard index < width else { throw .invalidFraudProof("\(axis) \(index) is outside a \(width)-wide square") }
+        try DataAvailabilityHeader.verifyRoot(
+            root, axis: axis, index: index, width: width, proof: rootProof, rootsRoot: rootsRoot)
+        return (width, k)
+    }
+
+    /// Checks one share of the proof: its orthogonal root is committed under `rootsRoot` and the
+    /// share is that root's leaf at this line's index. Call after `verifyLine(dataRoot:)`.
+    public func verify(_ item: Item) throws(DataAvailabilityError) {
+        let width = Int(rootProof.total / 2)
+        let k = width / 2
+        guard (0..<width).contains(item.position) else {
+            throw .invalidFraudProof("share position \(item.position) is outside 0..<\(width)")
+        }
+        let (row, column) = axis == .row ? (index, item.position) : (item.position, index)
+        guard item.share.count == ShareFormat.shareSize else { throw .wrongShareSize(actual: item.share.count) }
+        try DataAvailabilityHeader.verifyRoot(
+            item.orthogonalRoot, axis: axis.orthogonal, index: item.position, width: width,
+            proof: item.orthogonalRootProof, rootsRoot: rootsRoot)
+        // In the orthogonal tree the share sits at this line's index.
+        guard item.proof.range == index..<index + 1, item.proof.leafCount == width else {
+            throw .invalidProof("share \(item.position) is not proven at position \(index) of \(width)")
+        }
+        let leaf = item.share.withUnsafeBytes { buffer in
+            NamespacedNode.leaf(
+                namespace: ExtendedSquare.leafNamespace(
+                    row: row, column: column, originalWidth: k, share: buffer.baseAddress!),
+                share: buffer.baseAddress!)
+        }
+        try item.proof.verify(leaves: [leaf], root: item.orthogonalRoot)
     }
 
     /// Fills the missing shares of a line of `2k` shares from the `k` present ones.
@@ -145,21 +167,29 @@ extension CommittedSquare {
         let codec = try ErasureCodec.reusing(codec, dataShards: k)
         for axis in [Axis.row, .column] {
             for index in 0..<width where !isCodeword(axis, index, codec: codec) {
-                let items = try (0..<k).map { (position) throws(DataAvailabilityError) in
-                    let (row, column) = axis == .row ? (index, position) : (position, index)
-                    let proof = try NamespacedMerkleTree.proof(
-                        leaves(axis.orthogonal, position), range: index..<index + 1)
-                    return BadEncodingProof.Item(
-                        position: position, share: try square.share(row: row, column: column), proof: proof,
-                        orthogonalRoot: header.roots(axis.orthogonal)[position],
-                        orthogonalRootProof: try header.rootProof(axis.orthogonal, index: position))
-                }
-                return BadEncodingProof(
-                    axis: axis, index: index, rootsRoot: header.rootsRoot, root: header.roots(axis)[index],
-                    rootProof: try header.rootProof(axis, index: index), items: items)
+                return try lineProof(axis, index: index)
             }
         }
         return nil
+    }
+
+    /// The proof form of line `index` of `axis` from its first `k` shares, whether or not the line
+    /// is badly encoded (for a codeword it verifies as "correctly encoded": a chain refutes it).
+    /// - Throws: `coordinateOutOfRange` for a line outside the square.
+    public func lineProof(_ axis: Axis, index: Int) throws(DataAvailabilityError) -> BadEncodingProof {
+        let width = square.width
+        guard (0..<width).contains(index) else { throw .coordinateOutOfRange(row: index, column: 0, width: width) }
+        let items = try (0..<square.originalWidth).map { (position) throws(DataAvailabilityError) in
+            let (row, column) = axis == .row ? (index, position) : (position, index)
+            let proof = try NamespacedMerkleTree.proof(leaves(axis.orthogonal, position), range: index..<index + 1)
+            return BadEncodingProof.Item(
+                position: position, share: try square.share(row: row, column: column), proof: proof,
+                orthogonalRoot: header.roots(axis.orthogonal)[position],
+                orthogonalRootProof: try header.rootProof(axis.orthogonal, index: position))
+        }
+        return BadEncodingProof(
+            axis: axis, index: index, rootsRoot: header.rootsRoot, root: header.roots(axis)[index],
+            rootProof: try header.rootProof(axis, index: index), items: items)
     }
 
     /// Whether line `index` of `axis` equals the encoding of its first `k` shares.

@@ -149,7 +149,8 @@ let package = Package(
             name: "Node",
             dependencies: [
                 "Primitives", "Storage", "RocksDBStorage", "Consensus", "Chain", "Application", "Staking",
-                "Configuration", "Network", "NetworkCore", "RPC", "Keystore",
+                "Configuration", "Network", "NetworkCore", "RPC", "Keystore", "DataAvailability",
+                "DataAvailabilityModule",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "L1/Node",
@@ -189,7 +190,7 @@ let package = Package(
             name: "AetherCLI",
             dependencies: [
                 "Primitives", "Storage", "RocksDBStorage", "Keystore", "Benchmarks", "Simulator", "Node", "RPC",
-                "Configuration", "Chain", "Staking", "DataAvailability",
+                "Configuration", "Chain", "Staking", "DataAvailability", "DataAvailabilityModule",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -290,6 +291,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "Primitives", "Storage", "RocksDBStorage", "StorageCrashWriter", "AetherCLI", "RPC", "Chain", "Node",
+                "DataAvailabilityModule",
             ],
             path: "Tests/IntegrationTests",
             swiftSettings: strictSettings

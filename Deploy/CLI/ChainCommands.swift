@@ -22,7 +22,9 @@ func printResult(_ value: JSONValue) {
 struct TxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tx", abstract: "Sign a transaction with a keystore key and send it to a node.",
-        subcommands: [Transfer.self, Bond.self, Unbond.self, Delegate.self, Undelegate.self])
+        subcommands: [
+            Transfer.self, Bond.self, Unbond.self, Delegate.self, Undelegate.self, JoinDomain.self, LeaveDomain.self,
+        ])
 
     struct Signer: ParsableArguments {
         @Option(help: "The keystore key that signs and pays.") var key: String
@@ -117,6 +119,27 @@ struct TxCommand: ParsableCommand {
             try reportingErrors(json: true) {
                 printResult(try signer.send([Message(Staking.Delegate(to: try Address(hex: validator), amount))]))
             }
+        }
+    }
+
+    struct JoinDomain: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Join a domain's validator set with your validator (in force two epochs later).")
+        @Option(help: "The domain (its chain id).") var domain: String
+        @OptionGroup var signer: Signer
+
+        func run() throws {
+            try reportingErrors(json: true) { printResult(try signer.send([Message(Staking.JoinDomain(domain))])) }
+        }
+    }
+
+    struct LeaveDomain: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Leave a domain's validator set.")
+        @Option(help: "The domain (its chain id).") var domain: String
+        @OptionGroup var signer: Signer
+
+        func run() throws {
+            try reportingErrors(json: true) { printResult(try signer.send([Message(Staking.LeaveDomain(domain))])) }
         }
     }
 

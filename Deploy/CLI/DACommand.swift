@@ -3,13 +3,12 @@ import DataAvailability
 import Foundation
 import Primitives
 
-/// `aether da`: the data-availability square of a block's data (sampling and reconstruction over
-/// JSON-RPC join when the node serves shares).
-struct DACommand: ParsableCommand {
+/// `aether da`: domain block data: encode it, post it to the L1, sample it and rebuild it.
+struct DACommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "da",
-        abstract: "Data availability: lay data out in a square, extend it and compute its commitments.",
-        subcommands: [Encode.self]
+        abstract: "Data availability: encode, post, sample and reconstruct domain block data.",
+        subcommands: [Encode.self, Post.self, Sample.self, Reconstruct.self]
     )
 
     struct Encode: ParsableCommand {

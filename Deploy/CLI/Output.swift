@@ -79,16 +79,29 @@ struct CommandFailure: Error, CustomStringConvertible {
 func reportingErrors(json: Bool, _ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let exit as ExitCode {
-        throw exit
     } catch {
-        if json {
-            var report = Report()
-            report.add("error", "\(error)")
-            report.print(json: true)
-        } else {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        }
-        throw ExitCode.failure
+        throw report(error, json: json)
     }
+}
+
+/// `reportingErrors(json:_:)` for async commands.
+func reportingErrors(json: Bool, _ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch {
+        throw report(error, json: json)
+    }
+}
+
+/// Prints `error` for people (stderr) or programs (`{"error": …}`); returns the exit to throw.
+private func report(_ error: any Error, json: Bool) -> ExitCode {
+    if let exit = error as? ExitCode { return exit }
+    if json {
+        var report = Report()
+        report.add("error", "\(error)")
+        report.print(json: true)
+    } else {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    }
+    return ExitCode.failure
 }

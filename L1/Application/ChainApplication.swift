@@ -27,6 +27,10 @@ public struct ChainApplication: Sendable {
     /// signature cache); such signatures are not verified again when a block is executed.
     public var isVerifiedElsewhere: (@Sendable (TransactionID) -> Bool)?
 
+    /// Whether a pooled transaction may go into a block this validator builds now (nil: all may).
+    /// The node uses it to leave out domain commitments whose data it does not hold.
+    public var isIncludable: (@Sendable (PendingTransaction) -> Bool)?
+
     /// Executions of blocks built or checked but not committed yet, by block id.
     private var executions: [Hash: BlockExecution] = [:]
 
@@ -78,7 +82,9 @@ public struct ChainApplication: Sendable {
             header.receiptRoot = ChainStateMachine.receiptRoot([])
             return Block(header: header, transactions: [])
         }
-        let candidates = mempool.reap(maxBytes: blockLimits.bytes, maxCount: blockLimits.count).map(\.encoded)
+        var reaped = mempool.reap(maxBytes: blockLimits.bytes, maxCount: blockLimits.count)
+        if let isIncludable { reaped.removeAll { !isIncludable($0) } }
+        let candidates = reaped.map(\.encoded)
         // Every candidate came from the mempool, which verified its signature at admission.
         let proposal = try chain.propose(
             candidates, context: context(header), parentRoot: template.parent.stateRoot, isVerified: verifiedCheck())

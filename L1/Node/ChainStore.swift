@@ -24,6 +24,7 @@ public struct ChainStore: Sendable {
     /// Every column a node's store needs (chain records and the state tree).
     public static let columns: [StoreColumn] =
         [.default, blocks, heights, certificates, receipts, transactions, meta] + SparseMerkleTree.defaultColumns
+        + [DomainDataStore.column]
 
     private static let tipKey = Array("tip".utf8)
     private static let safetyKey = Array("safety".utf8)

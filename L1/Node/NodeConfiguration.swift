@@ -41,7 +41,7 @@ public struct NodeConfiguration: Hashable, Sendable {
     public var fullNodes: [Ed25519.PublicKey] = []
     public var rpcHost: String = "127.0.0.1"
     public var rpcPort: Int = 8645
-    public var maxRequestBytes: Int = 1 << 20
+    public var maxRequestBytes: Int = 18 << 20
     /// Test-only byzantine mode: the node signs conflicting proposals and votes.
     public var equivocate = false
     /// Test-only fault injection: SIGUSR1 isolates the node from every peer, SIGUSR2 heals it.

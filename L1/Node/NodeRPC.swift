@@ -2,6 +2,8 @@ import Application
 import Chain
 import Configuration
 import Consensus
+import DataAvailability
+import DataAvailabilityModule
 import Foundation
 import Logging
 import Network
@@ -77,7 +79,56 @@ enum NodeRPC {
             let key = try args.required("key", as: HexBytes.self).bytes
             return try await node.proof(key: key, height: try args.optional("height", as: UInt64.self))
         }
+        registerDomainData(&methods, node: node)
         return methods
+    }
+
+    /// The DA methods (ValidatorNode+DomainData.swift).
+    static func registerDomainData(_ methods: inout RPCMethods, node: ValidatorNode) {
+        methods.register("submitDomainData", params: ["square", "width"]) { args throws(RPCError) in
+            let bytes = try args.required("square", as: HexBytes.self).bytes
+            let width = try args.required("width", as: UInt64.self)
+            guard width >= 1, width <= UInt64(ShareFormat.maxOriginalWidth) else {
+                throw .invalidParams("width must be 1…\(ShareFormat.maxOriginalWidth)", param: "width")
+            }
+            // Extending and committing a large square takes a good part of a slot: not on the actor.
+            return try ValidatorNode.submitDomainData(
+                bytes, width: Int(width), data: node.domainData, network: node.network)
+        }
+        methods.register("getDomainCommitment", params: ["domain", "height"]) { args throws(RPCError) in
+            let (domain, height) = try domainAndHeight(args)
+            return try await node.domainCommitmentJSON(domain: domain, height: height)
+        }
+        methods.register("getRowRoots", params: ["domain", "height"]) { args throws(RPCError) in
+            let (domain, height) = try domainAndHeight(args)
+            return try await node.rowRoots(domain: domain, height: height)
+        }
+        methods.register("getShare", params: ["domain", "height", "row", "column"]) { args throws(RPCError) in
+            let (domain, height) = try domainAndHeight(args)
+            let row = try args.required("row", as: UInt64.self)
+            let column = try args.required("column", as: UInt64.self)
+            let limit = UInt64(2 * ShareFormat.maxOriginalWidth)
+            guard row < limit, column < limit else {
+                throw .invalidParams("row and column must be below \(limit)", param: row < limit ? "column" : "row")
+            }
+            return try await node.share(domain: domain, height: height, row: Int(row), column: Int(column))
+        }
+        methods.register("getNamespaceData", params: ["domain", "height", "namespace"]) { args throws(RPCError) in
+            let (domain, height) = try domainAndHeight(args)
+            let text = try args.required("namespace", as: String.self)
+            guard let bytes = try? Hex.decode(text, count: Namespace.byteCount),
+                let namespace = try? Namespace(bytes: bytes)
+            else { throw .invalidParams("namespace must be \(2 * Namespace.byteCount) hex digits", param: "namespace") }
+            return try await node.namespaceData(domain: domain, height: height, namespace: namespace)
+        }
+    }
+
+    static func domainAndHeight(_ args: RPCArguments) throws(RPCError) -> (String, UInt64) {
+        let domain = try args.required("domain", as: String.self)
+        guard DataAvailabilityModule.isDomainID(domain) else {
+            throw .invalidParams("\"\(domain)\" is not a domain id", param: "domain")
+        }
+        return (domain, try args.required("height", as: UInt64.self))
     }
 
     static func address(_ args: RPCArguments) throws(RPCError) -> Address {

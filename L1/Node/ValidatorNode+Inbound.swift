@@ -13,7 +13,8 @@ import RPC
 ///   signatures are not in the `SignatureCache` yet are verified there, in parallel, before the
 ///   proposal reaches the actor, so the block check verifies none of them again.
 /// - Transaction batches go to a second task at a lower priority, which verifies them in parallel
-///   and hands the actor only the stateful mempool checks. Its queue is bounded: when it is full the
+///   and hands the actor only the stateful mempool checks; domain data squares are extended,
+///   committed and stored there too, off the actor. Its queue is bounded: when it is full the
 ///   oldest batches are dropped (gossip is best effort) and counted.
 extension ValidatorNode {
     /// Gossiped transaction batches waiting for verification; older ones are dropped past this.
@@ -26,13 +27,14 @@ extension ValidatorNode {
         let messages = network.messages
         let network = network
         let signatures = signatures
+        let domainData = domainData
         let lanes = Self.verificationLanes
         let (batches, batchSink) = AsyncStream.makeStream(
             of: InboundMessage.self, bufferingPolicy: .bufferingNewest(Self.queuedTransactionBatches))
         let consensus = Task { [weak self] in
             for await message in messages {
                 switch Channel(rawValue: message.channel) {
-                case .transactions:
+                case .transactions, .domainData:
                     if case .dropped = batchSink.yield(message) { await self?.countDroppedBatch() }
                 case .consensus, .sync:
                     let decoded: ConsensusMessage
@@ -54,6 +56,10 @@ extension ValidatorNode {
         }
         let transactions = Task(priority: .utility) { [weak self] in
             for await message in batches {
+                if message.channel == Channel.domainData.rawValue {
+                    Self.storeGossiped(message.payload, from: message.peer, data: domainData, network: network)
+                    continue
+                }
                 let batch: TransactionBatch
                 do { batch = try TransactionBatch.decode(message.payload) } catch {
                     network.penalize(peer: message.peer, reason: "malformed transaction batch: \(error)")

@@ -169,7 +169,13 @@ extension ValidatorNode {
         case .checkBlock(let block, let parent, let isSuffix):
             var accepted = false
             let started = ContinuousClock.now
-            let verdict = application.check(block, parent: parent, isEpochSuffix: isSuffix)
+            // The availability rule: no vote for a block committing to domain data not held here.
+            let verdict: ChainApplication.CheckResult =
+                if let missing = missingDomainData(block) {
+                    .refused("it commits to domain data \(missing) this node does not hold")
+                } else {
+                    application.check(block, parent: parent, isEpochSuffix: isSuffix)
+                }
             metrics.recordBlockExecution(.now - started, building: false)
             switch verdict {
             case .accepted(let batch):

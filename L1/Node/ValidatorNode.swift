@@ -41,6 +41,8 @@ public actor ValidatorNode {
         /// Block and sync requests and their answers: a request repeated with the same bytes is
         /// legitimate (the peer may have the block now), so this channel is not de-duplicated.
         case sync = 3
+        /// Domain block data (`DomainSquare`): gossip, de-duplicated.
+        case domainData = 4
 
         /// The channel a consensus message travels on.
         static func of(_ message: ConsensusMessage) -> Channel {
@@ -57,6 +59,8 @@ public actor ValidatorNode {
     let logger: Logger
     let rocks: RocksDBStore
     let chainStore: ChainStore
+    /// The domain block data this node holds (shared with the listener and RPC tasks).
+    let domainData: DomainDataStore
     let genesisHeader: BlockHeader
     let consensusConfiguration: ConsensusConfiguration
     let network: NetworkNode
@@ -122,6 +126,7 @@ public actor ValidatorNode {
             throw .store("cannot open \(dataPath): \(error)")
         }
         chainStore = ChainStore(store: rocks)
+        domainData = DomainDataStore(store: rocks)
         consensusConfiguration = genesis.consensusConfiguration()
         let chain: ChainStateMachine
         do {
@@ -155,6 +160,9 @@ public actor ValidatorNode {
         validatorSets[1] = initialSet
         application = ChainApplication(chain: chain, committedRoot: committed.stateRoot)
         application.isVerifiedElsewhere = { [signatures] in signatures.contains($0) }
+        application.isIncludable = { [domainData] pending in
+            Self.committedDataRoots(pending.signed).allSatisfy(domainData.contains)
+        }
         application.defaultValidatorKeys = initialSet.validators.map(\.publicKey)
         let set: ValidatorSet
         set = try Self.validatorSet(

@@ -25,6 +25,7 @@ declare -A PURE_TARGETS=(
     [L1/Network/Core]="Primitives Crypto"
     [L1/Staking]="Primitives Storage Chain Consensus Configuration Synchronization"
     [L1/DataAvailability/Core]="Primitives CIsal"
+    [Bridge/EVM]="Primitives"
 )
 
 # C module -> the one file allowed to import it.

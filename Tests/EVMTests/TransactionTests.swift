@@ -38,6 +38,7 @@ struct TransactionTests {
         let files = try Vectors.jsonFiles(in: "evm")
         try #require(!files.isEmpty, "no vector files in Tests/Vectors/evm")
         var checked = 0
+        var covered: Set<String> = []
         for file in files {
             let document = try Vectors.decode(EthAccountDocument.self, from: file)
             for (index, vector) in document.transactions.enumerated() {
@@ -56,9 +57,15 @@ struct TransactionTests {
                 #expect(decoded == signed, "decoded: \(context)")
                 #expect(try decoded.sender().checksummed == vector.sender, "sender: \(context)")
                 checked += 1
+                covered.insert(vector.kind)
+                if vector.to == nil { covered.insert("creation") }
+                if !(vector.accessList ?? []).isEmpty { covered.insert("access list") }
+                if vector.data.count > 2 * 55 { covered.insert("long data") }
             }
         }
         #expect(checked >= 50)
+        // The file must reach the cases the encoding distinguishes, or it proves little.
+        #expect(covered == ["legacy", "eip1559", "creation", "access list", "long data"])
     }
 
     // MARK: - EIP-1559 structure

@@ -1,4 +1,4 @@
-public import Primitives
+import Primitives
 
 /// A contract function: its name and parameter types give the signature and the 4-byte selector
 /// that starts its call data.

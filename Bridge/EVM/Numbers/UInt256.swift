@@ -1,4 +1,4 @@
-public import Primitives
+import Primitives
 
 /// An unsigned 256-bit integer: EVM word values such as wei amounts, fees and `uint256` arguments.
 ///

@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "RocksDBStorage", targets: ["RocksDBStorage"]),
         .library(name: "Keystore", targets: ["Keystore"]),
         .library(name: "DataAvailability", targets: ["DataAvailability"]),
+        .library(name: "EVM", targets: ["EVM"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -175,6 +176,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: - Bridge
+        .target(
+            name: "EVM",
+            dependencies: ["Primitives"],
+            path: "Bridge/EVM",
+            swiftSettings: strictSettings
+        ),
+
         // MARK: - The `aether` command and its benchmarks
         .target(
             name: "Benchmarks",
@@ -285,6 +294,12 @@ let package = Package(
             name: "KeystoreTests",
             dependencies: ["Keystore", "Primitives"],
             path: "Tests/KeystoreTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EVMTests",
+            dependencies: ["EVM", "Primitives"],
+            path: "Tests/EVMTests",
             swiftSettings: strictSettings
         ),
         .testTarget(

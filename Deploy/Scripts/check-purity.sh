@@ -26,6 +26,7 @@ declare -A PURE_TARGETS=(
     [L1/Staking]="Primitives Storage Chain Consensus Configuration Synchronization DataAvailabilityModule"
     [L1/DataAvailability/Module]="Primitives Chain Storage DataAvailability"
     [L1/DataAvailability/Core]="Primitives CIsal"
+    [Bridge/EVM]="Primitives"
 )
 
 # C module -> the one file allowed to import it.

@@ -368,21 +368,39 @@ public struct ConsensusEngine: Sendable {
         guard leader(view: view, height: height, viaTimeout: viaTimeout) == index else { return }
         let alpha = LeaderSchedule.vrfInput(chainId: chainId, epoch: epoch, view: view)
         guard let proof = try? VRF.prove(alpha, secretKey: vrfKey) else { return }
+        let justify = fullestCertificate(safety.highQC)
         let header = BlockHeader(
             chainId: chainId, epoch: epoch, height: height, view: view, parentID: safety.highQC.blockID,
             stateRoot: .zero,
             transactionRoot: .zero, receiptRoot: .zero, dataAvailabilityRoot: .zero,
             validatorSetHash: validators.hash, nextValidatorSetHash: validators.hash, proposer: signer.publicKey,
-            vrfProof: proof, timestamp: max(now, parent.timestamp + 1), justify: safety.highQC)
+            vrfProof: proof, timestamp: max(now, parent.timestamp + 1), justify: justify)
         actions.append(
             .buildBlock(
                 BlockTemplate(header: header, parent: parent, isEpochSuffix: parent.height >= epochState.endingHeight)))
     }
 
+    /// `qc` with every verified vote for its block in its view, including those that arrived after
+    /// the quorum formed. A proposal's justification is also the record of who voted (staking's
+    /// downtime tracking reads it as the block's `parentSigners`): one that stopped at the first
+    /// quorum would count the slowest honest voter absent in every block, and jail it, although its
+    /// vote arrived in time. The leader proposes a slot after the parent, so late votes are in by then.
+    private func fullestCertificate(_ qc: QuorumCertificate) -> QuorumCertificate {
+        guard qc.epoch == epoch, let round = votes[qc.view] else { return qc }
+        let signers = round.byVoter.filter { $0.value.blockID == qc.blockID }
+        guard signers.count > qc.signatures.count else { return qc }
+        return QuorumCertificate(
+            epoch: qc.epoch, view: qc.view, height: qc.height, blockID: qc.blockID,
+            signatures: signers.sorted { $0.key < $1.key }.map {
+                SignerSignature(index: $0.key, signature: $0.value.signature)
+            })
+    }
+
     private mutating func finishProposal(_ block: Block) {
         guard let signer, index != nil, block.header.view == view, safety.lastProposedView < view,
             block.header.proposer == signer.publicKey,
-            block.header.justify == safety.highQC, block.header.parentID == safety.highQC.blockID,
+            block.header.justify.view == safety.highQC.view, block.header.justify.blockID == safety.highQC.blockID,
+            block.header.parentID == safety.highQC.blockID,
             let parent = blocks[block.header.parentID]?.block.header, block.header.height == parent.height + 1
         else { return }
         let id = block.id

@@ -58,6 +58,52 @@ struct EngineTests {
         #expect(persists.contains { $0.0 < voteAt && $0.1.lastVotedView == 1 }, "vote persisted first")
     }
 
+    @Test("a leader's justification carries the votes that arrived after the quorum, for liveness records")
+    func fullestJustification() throws {
+        var configuration = validators.configuration
+        configuration.minimumBlockInterval = 500
+        var engines = (0..<4).map {
+            ConsensusEngine(
+                configuration: configuration, validators: validators.set, base: validators.genesis,
+                epochState: validators.epochState, signer: validators.signers[$0], vrfKey: validators.vrfKeys[$0],
+                restoring: nil)
+        }
+        var templates: [(Int, BlockTemplate)] = []
+        for index in 0..<4 { templates += engines[index].on(.start(now: 1_000)).templates.map { (index, $0) } }
+        let (leader, template) = try #require(templates.first)
+        let block = fill(template)
+        let built = engines[leader].on(.blockBuilt(block, now: 1_001))
+        let proposal = try #require(built.proposals.first)
+        var votes = built.votes
+        for index in 0..<4 where index != leader {
+            _ = engines[index].on(.received(.proposal(proposal), from: sender(leader), now: 1_002))
+            votes += engines[index].on(.blockChecked(block.id, accepted: true, now: 1_003)).votes
+        }
+        #expect(votes.count == 4)
+
+        // The leader of view 2 forms the QC from a quorum, waits for its slot, and meanwhile the
+        // fourth vote arrives: the proposal's justification names all four voters.
+        var found = false
+        for next in 0..<4 {
+            var engine = engines[next]
+            let straggler = try #require(votes.first { Int($0.voter) != next })
+            var scheduled = false
+            for vote in votes where vote.voter != straggler.voter && Int(vote.voter) != next {
+                let actions = engine.on(.received(.vote(vote), from: sender(Int(vote.voter)), now: 1_100))
+                scheduled =
+                    scheduled
+                    || actions.contains { if case .scheduleTimer(.propose(2), _) = $0 { true } else { false } }
+            }
+            guard scheduled else { continue }
+            found = true
+            _ = engine.on(.received(.vote(straggler), from: sender(Int(straggler.voter)), now: 1_200))
+            let next = try #require(engine.on(.timerFired(.propose(2), now: 1_500)).templates.first)
+            #expect(next.header.justify.blockID == block.id)
+            #expect(next.header.justify.signatures.count == 4)
+        }
+        #expect(found, "one validator leads view 2")
+    }
+
     @Test("followers execute the block before voting, and never vote for a refused block")
     func followersCheckThenVote() throws {
         let leader = firstLeader

@@ -16,22 +16,41 @@ import RPC
 /// - `getDomainCommitment`, `getRowRoots`, `getShare` and `getNamespaceData` serve it, with proofs
 ///   against the committed data root.
 extension ValidatorNode {
-    /// The wire form of a square on the data channel and in `submitDomainData`.
-    struct DomainSquare: CanonicalCodable {
-        var square: DataSquare
+    /// A message on the domain data channel (4): a square, gossiped or answering a request, or a
+    /// request for the square of a data root this node lacks.
+    enum DomainDataMessage: CanonicalCodable {
+        /// A square (`canonical(k) ‖ canonical(bytes)`); the receiver recomputes its root.
+        case square(DataSquare)
+        /// "Send me the square of this root"; the nonce keeps a repeated request from being
+        /// de-duplicated away by the channel.
+        case request(Hash, nonce: UInt64)
 
         func encode(to encoder: inout CanonicalEncoder) {
-            encoder.write(UInt16(square.width))
-            encoder.write(bytes: square.bytes)
+            switch self {
+            case .square(let square):
+                encoder.write(UInt8(0))
+                encoder.write(UInt16(square.width))
+                encoder.write(bytes: square.bytes)
+            case .request(let root, let nonce):
+                encoder.write(UInt8(1))
+                encoder.write(root)
+                encoder.write(nonce)
+            }
         }
 
-        init(square: DataSquare) { self.square = square }
-
         init(from decoder: inout CanonicalDecoder) throws(CodecError) {
-            let width = Int(try decoder.read(UInt16.self))
-            let bytes = try decoder.readBytes(maxLength: ShareFormat.maxShares * ShareFormat.shareSize)
-            do { square = try DataSquare(width: width, bytes: bytes) } catch {
-                throw .invalidValue(offset: decoder.offset, reason: "not a data square: \(error)")
+            let tag = try decoder.read(UInt8.self)
+            switch tag {
+            case 0:
+                let width = Int(try decoder.read(UInt16.self))
+                let bytes = try decoder.readBytes(maxLength: ShareFormat.maxShares * ShareFormat.shareSize)
+                do { self = .square(try DataSquare(width: width, bytes: bytes)) } catch {
+                    throw .invalidValue(offset: decoder.offset, reason: "not a data square: \(error)")
+                }
+            case 1:
+                self = .request(try decoder.read(Hash.self), nonce: try decoder.read(UInt64.self))
+            default:
+                throw .unknownTag(offset: decoder.offset, tag: UInt64(tag), type: "DomainDataMessage")
             }
         }
     }
@@ -49,24 +68,43 @@ extension ValidatorNode {
         }
     }
 
-    /// The first data root a block commits to that this node does not hold, if any.
-    func missingDomainData(_ block: Block) -> Hash? {
-        for transaction in block.transactions {
-            for root in Self.committedDataRoots(transaction) where !domainData.contains(root) { return root }
-        }
-        return nil
+    /// The data roots a block commits to that this node does not hold.
+    func missingDomainData(_ block: Block) -> [Hash] {
+        block.transactions.flatMap(Self.committedDataRoots).filter { !domainData.contains($0) }
     }
 
-    /// Stores a square received from a peer (already decoded and checked) off the actor.
-    static func storeGossiped(
+    /// Handles a data-channel message off the actor: stores a square (its root recomputed), or
+    /// answers a request for a square this node holds.
+    static func handleDomainData(
         _ payload: [UInt8], from peer: Ed25519.PublicKey, data: DomainDataStore, network: NetworkNode
     ) {
-        let square: DataSquare
-        do { square = try Canonical.decode(DomainSquare.self, from: payload).square } catch {
+        let message: DomainDataMessage
+        do { message = try Canonical.decode(DomainDataMessage.self, from: payload) } catch {
             network.penalize(peer: peer, reason: "malformed domain data: \(error)")
             return
         }
-        _ = try? data.put(square)
+        switch message {
+        case .square(let square):
+            _ = try? data.put(square)
+        case .request(let root, _):
+            guard let square = try? data.original(root) else { return }
+            _ = try? network.send(
+                to: peer, channel: Channel.domainData.rawValue,
+                payload: Canonical.encode(DomainDataMessage.square(square)))
+        }
+    }
+
+    /// Asks the peers for the squares of `roots` this node lacks (a block it must vote on, or one it
+    /// committed while it was down or missed the gossip), at most once a second per root.
+    func requestMissingDomainData(_ roots: [Hash]) {
+        let now = ContinuousClock.now
+        for root in roots where !domainData.contains(root) {
+            if let last = dataRequests[root], now - last < .seconds(1) { continue }
+            dataRequests[root] = now
+            let request = DomainDataMessage.request(root, nonce: UInt64.random(in: 0...UInt64.max))
+            _ = try? network.broadcast(channel: Channel.domainData.rawValue, payload: Canonical.encode(request))
+        }
+        if dataRequests.count > 1_024 { dataRequests = dataRequests.filter { now - $0.value < .seconds(60) } }
     }
 
     // MARK: - JSON-RPC
@@ -84,7 +122,7 @@ extension ValidatorNode {
             throw .application(code: NodeRPC.unavailable, message: "cannot store the square: \(error)")
         }
         _ = try? network.broadcast(
-            channel: Channel.domainData.rawValue, payload: Canonical.encode(DomainSquare(square: square)))
+            channel: Channel.domainData.rawValue, payload: Canonical.encode(DomainDataMessage.square(square)))
         return JSONValue(object: [
             "dataRoot": .string(committed.header.dataRoot.hex), "width": JSONValue(UInt64(width)),
             "extendedWidth": JSONValue(UInt64(committed.header.width)),

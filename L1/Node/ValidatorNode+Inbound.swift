@@ -57,7 +57,7 @@ extension ValidatorNode {
         let transactions = Task(priority: .utility) { [weak self] in
             for await message in batches {
                 if message.channel == Channel.domainData.rawValue {
-                    Self.storeGossiped(message.payload, from: message.peer, data: domainData, network: network)
+                    Self.handleDomainData(message.payload, from: message.peer, data: domainData, network: network)
                     continue
                 }
                 let batch: TransactionBatch

@@ -170,12 +170,14 @@ extension ValidatorNode {
             var accepted = false
             let started = ContinuousClock.now
             // The availability rule: no vote for a block committing to domain data not held here.
+            let missing = missingDomainData(block)
             let verdict: ChainApplication.CheckResult =
-                if let missing = missingDomainData(block) {
-                    .refused("it commits to domain data \(missing) this node does not hold")
+                if let first = missing.first {
+                    .refused("it commits to domain data \(first) this node does not hold (asked the peers for it)")
                 } else {
                     application.check(block, parent: parent, isEpochSuffix: isSuffix)
                 }
+            requestMissingDomainData(missing)
             metrics.recordBlockExecution(.now - started, building: false)
             switch verdict {
             case .accepted(let batch):
@@ -292,6 +294,8 @@ extension ValidatorNode {
         committed = parent
         let now = ContinuousClock.now
         for block in blocks {
+            // Data a quorum held when it voted; fetch what this node missed (it was down, say).
+            requestMissingDomainData(missingDomainData(block))
             counters.transactionsCommitted += block.transactions.count
             if let seen = firstSeen.removeValue(forKey: block.id) {
                 let latency = now - seen

@@ -128,6 +128,7 @@ extension ValidatorNode {
         }
         counters.syncs += 1
         counters.transactionsCommitted += stored.reduce(0) { $0 + $1.block.transactions.count }
+        requestMissingDomainData(stored.flatMap { missingDomainData($0.block) })
         committed = parent
         metrics.setHeight(committed.height)
         metrics.setFinalizedHeight(committed.height)

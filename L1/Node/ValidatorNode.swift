@@ -41,7 +41,8 @@ public actor ValidatorNode {
         /// Block and sync requests and their answers: a request repeated with the same bytes is
         /// legitimate (the peer may have the block now), so this channel is not de-duplicated.
         case sync = 3
-        /// Domain block data (`DomainSquare`): gossip, de-duplicated.
+        /// Domain block data (`DomainDataMessage`): squares gossiped or answering a request, and
+        /// requests for missing ones; de-duplicated (requests carry a nonce).
         case domainData = 4
 
         /// The channel a consensus message travels on.
@@ -91,6 +92,8 @@ public actor ValidatorNode {
     var stopped = false
     /// Transactions whose signatures this node verified lately (shared with the listener tasks).
     let signatures = SignatureCache()
+    /// When this node last asked its peers for each missing domain data square.
+    var dataRequests: [Hash: ContinuousClock.Instant] = [:]
     /// Transactions admitted from this node's clients, waiting to be gossiped in one batch.
     var gossipBuffer = TransactionGossip()
     /// What the node has done, for `getStatus`.

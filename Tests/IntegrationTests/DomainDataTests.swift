@@ -40,6 +40,32 @@ struct DomainDataTests {
         }
     }
 
+    /// Posts `file` for app-1 at the first height from `from` where one of the members (validators
+    /// 1 and 2) is the proposer: only the domain's proposer for a height may post it.
+    static func postUntilLanded(_ net: LocalnetHarness, file: URL, from first: UInt64) async throws -> (
+        height: UInt64, root: String, by: Int
+    ) {
+        let deadline = Date().addingTimeInterval(60)
+        var height = first
+        while Date() < deadline {
+            for index in [1, 2] {
+                let answer = try Self.run(
+                    net,
+                    ["da", "post", file.path, "--domain", "app-1", "--height", "\(height)"] + Self.signer(net, index))
+                let root = try #require(answer["dataRoot"] as? String)
+                let transaction = try #require(answer["transaction"] as? [String: Any])
+                let hash = try #require(transaction["hash"] as? String)
+                try await net.waitUntil("the post is committed", seconds: 20) {
+                    net.transaction(index, hash)?.status == "committed"
+                }
+                if net.transaction(index, hash)?.succeeded == true { return (height, root, index) }
+            }
+            height += 1
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        throw HarnessError("no post landed within 60 s\n\(net.diagnostics())")
+    }
+
     @Test("posted data is held by every validator, sampled and rebuilt elsewhere; unheld data is never committed")
     func postSampleReconstruct() async throws {
         let net = try LocalnetHarness(portBase: 28_200, epochSlots: 6)
@@ -60,28 +86,7 @@ struct DomainDataTests {
         let file = net.root.appendingPathComponent("block.bin")
         try Data(data).write(to: file)
 
-        // Only the domain's proposer for a height may post it: try each member until one lands.
-        var posted: (height: UInt64, root: String, by: Int)?
-        let deadline = Date().addingTimeInterval(60)
-        var height: UInt64 = 1
-        while posted == nil, Date() < deadline {
-            for index in [1, 2] where posted == nil {
-                let answer = try Self.run(
-                    net,
-                    ["da", "post", file.path, "--domain", "app-1", "--height", "\(height)"] + Self.signer(net, index))
-                let root = try #require(answer["dataRoot"] as? String)
-                let transaction = try #require(answer["transaction"] as? [String: Any])
-                let hash = try #require(transaction["hash"] as? String)
-                try await net.waitUntil("the post is committed", seconds: 20) {
-                    net.transaction(0, hash)?.status == "committed"
-                }
-                if net.transaction(0, hash)?.succeeded == true { posted = (height, root, index) }
-            }
-            height += 1
-            if posted == nil { try await Task.sleep(for: .milliseconds(500)) }
-        }
-        let post = try #require(posted, "no post landed within 60 s\n\(net.diagnostics())")
-
+        let post = try await Self.postUntilLanded(net, file: file, from: 1)
         // Every validator holds the data (gossiped), and reports the commitment.
         var params = JSONObject()
         params["domain"] = .string("app-1")
@@ -127,6 +132,19 @@ struct DomainDataTests {
         short["square"] = .string("00ff")
         short["width"] = JSONValue(UInt64(1))
         #expect(Self.errorCode(net, 0, "submitDomainData", short) == -32602)
+
+        // A validator that was down when data was posted fetches it from its peers once it is back.
+        net.kill(3)
+        let second = net.root.appendingPathComponent("second.bin")
+        try Data(generator.bytes(3_000)).write(to: second)
+        let later = try await Self.postUntilLanded(net, file: second, from: post.height + 1)
+        try net.start(3)
+        var laterParams = params
+        laterParams["height"] = JSONValue(later.height)
+        try await net.waitUntil("the restarted validator holds the data posted while it was down", seconds: 60) {
+            guard case .object(let commitment)? = net.call(3, "getDomainCommitment", laterParams) else { return false }
+            return commitment["held"] == .bool(true) && commitment["dataRoot"]?.stringValue == later.root
+        }
 
         // The availability rule: a commitment to data no validator holds is never built into a block.
         let home = NodeHome(net.home(post.by))

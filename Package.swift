@@ -184,6 +184,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: - Channels
+        .target(
+            name: "ChannelCore",
+            dependencies: ["Primitives"],
+            path: "Channels/Core",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ChannelMetering",
+            dependencies: ["Primitives", "ChannelCore"],
+            path: "Channels/Metering",
+            swiftSettings: strictSettings
+        ),
+
         // MARK: - The `aether` command and its benchmarks
         .target(
             name: "Benchmarks",
@@ -300,6 +314,12 @@ let package = Package(
             name: "EVMTests",
             dependencies: ["EVM", "Primitives"],
             path: "Tests/EVMTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ChannelsTests",
+            dependencies: ["ChannelCore", "ChannelMetering", "Primitives"],
+            path: "Tests/ChannelsTests",
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -27,6 +27,8 @@ declare -A PURE_TARGETS=(
     [L1/DataAvailability/Module]="Primitives Chain Storage DataAvailability"
     [L1/DataAvailability/Core]="Primitives CIsal"
     [Bridge/EVM]="Primitives"
+    [Channels/Core]="Primitives"
+    [Channels/Metering]="Primitives ChannelCore"
 )
 
 # C module -> the one file allowed to import it.

@@ -183,6 +183,12 @@ let package = Package(
             path: "Bridge/EVM",
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "Settlement",
+            dependencies: ["Primitives", "EVM"],
+            path: "Bridge/Settlement",
+            swiftSettings: strictSettings
+        ),
 
         // MARK: - Channels
         .target(
@@ -314,6 +320,12 @@ let package = Package(
             name: "EVMTests",
             dependencies: ["EVM", "Primitives"],
             path: "Tests/EVMTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SettlementTests",
+            dependencies: ["Settlement", "EVM", "Primitives"],
+            path: "Tests/SettlementTests",
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -27,6 +27,7 @@ declare -A PURE_TARGETS=(
     [L1/DataAvailability/Module]="Primitives Chain Storage DataAvailability"
     [L1/DataAvailability/Core]="Primitives CIsal"
     [Bridge/EVM]="Primitives"
+    [Bridge/Settlement]="Primitives EVM"
     [Channels/Core]="Primitives"
     [Channels/Metering]="Primitives ChannelCore"
 )

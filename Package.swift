@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // MARK: - C libraries (each imported by exactly one Swift wrapper file)
@@ -102,14 +103,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
-            name: "Configuration",
+            name: "ChainConfiguration",
             dependencies: ["Primitives"],
             path: "L1/Configuration",
             swiftSettings: strictSettings
         ),
         .target(
             name: "Staking",
-            dependencies: ["Primitives", "Storage", "Chain", "Consensus", "Configuration", "DataAvailabilityModule"],
+            dependencies: ["Primitives", "Storage", "Chain", "Consensus", "ChainConfiguration", "DataAvailabilityModule"],
             path: "L1/Staking",
             exclude: ["README.md"],
             swiftSettings: strictSettings
@@ -121,7 +122,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
-            name: "Network",
+            name: "PeerNetwork",
             dependencies: [
                 "Primitives", "NetworkCore",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -150,7 +151,7 @@ let package = Package(
             name: "Node",
             dependencies: [
                 "Primitives", "Storage", "RocksDBStorage", "Consensus", "Chain", "Application", "Staking",
-                "Configuration", "Network", "NetworkCore", "RPC", "Keystore", "DataAvailability",
+                "ChainConfiguration", "PeerNetwork", "NetworkCore", "RPC", "Keystore", "DataAvailability",
                 "DataAvailabilityModule",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -180,7 +181,25 @@ let package = Package(
         .target(
             name: "EVM",
             dependencies: ["Primitives"],
-            path: "Bridge/EVM",
+            path: "Bridge/EVM/Core",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "BridgeRPC",
+            dependencies: [
+                "RPC",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Bridge/RPC",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "EVMClient",
+            dependencies: ["EVM", "BridgeRPC", "RPC", "Primitives", .product(name: "Logging", package: "swift-log")],
+            path: "Bridge/EVM/Client",
             swiftSettings: strictSettings
         ),
         .target(
@@ -219,7 +238,7 @@ let package = Package(
             name: "AetherCLI",
             dependencies: [
                 "Primitives", "Storage", "RocksDBStorage", "Keystore", "Benchmarks", "Simulator", "Node", "RPC",
-                "Configuration", "Chain", "Staking", "DataAvailability", "DataAvailabilityModule",
+                "ChainConfiguration", "Chain", "Staking", "DataAvailability", "DataAvailabilityModule",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -260,14 +279,14 @@ let package = Package(
         ),
         .testTarget(
             name: "ConfigurationTests",
-            dependencies: ["Configuration", "Primitives"],
+            dependencies: ["ChainConfiguration", "Primitives"],
             path: "Tests/ConfigurationTests",
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "Application", "Chain", "Consensus", "Staking", "Configuration", "Storage", "RocksDBStorage",
+                "Node", "Application", "Chain", "Consensus", "Staking", "ChainConfiguration", "Storage", "RocksDBStorage",
                 "Primitives",
             ],
             path: "Tests/NodeTests",
@@ -276,7 +295,7 @@ let package = Package(
         .testTarget(
             name: "StakingTests",
             dependencies: [
-                "Staking", "Configuration", "Chain", "Consensus", "Storage", "Primitives", "DataAvailability",
+                "Staking", "ChainConfiguration", "Chain", "Consensus", "Storage", "Primitives", "DataAvailability",
                 "DataAvailabilityModule",
             ],
             path: "Tests/StakingTests",
@@ -285,7 +304,7 @@ let package = Package(
         .testTarget(
             name: "NetworkTests",
             dependencies: [
-                "Network", "NetworkCore", "Primitives",
+                "PeerNetwork", "NetworkCore", "Primitives",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

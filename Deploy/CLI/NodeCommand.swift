@@ -1,6 +1,6 @@
 import ArgumentParser
 import Chain
-import Configuration
+import ChainConfiguration
 import Dispatch
 import Foundation
 import Logging

@@ -1,12 +1,12 @@
 import Application
 import Chain
-import Configuration
+import ChainConfiguration
 import Consensus
 import DataAvailability
 import DataAvailabilityModule
 import Foundation
 import Logging
-import Network
+import PeerNetwork
 import Primitives
 import RPC
 import RocksDBStorage

@@ -1,5 +1,5 @@
 import Chain
-public import Configuration
+public import ChainConfiguration
 import Consensus
 public import Foundation
 public import Primitives

@@ -1,5 +1,5 @@
 import Chain
-import Configuration
+import ChainConfiguration
 import Consensus
 public import Foundation
 public import Primitives

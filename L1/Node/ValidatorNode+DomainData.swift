@@ -4,7 +4,7 @@ import Consensus
 import DataAvailability
 import DataAvailabilityModule
 import Logging
-import Network
+import PeerNetwork
 import Primitives
 import RPC
 

@@ -2,7 +2,7 @@ import Application
 import Chain
 import Consensus
 import Foundation
-import Network
+import PeerNetwork
 import Primitives
 import RPC
 

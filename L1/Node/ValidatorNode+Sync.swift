@@ -1,10 +1,10 @@
 import Application
 import Chain
-import Configuration
+import ChainConfiguration
 import Consensus
 import Foundation
 import Logging
-import Network
+import PeerNetwork
 import Primitives
 import RPC
 import RocksDBStorage

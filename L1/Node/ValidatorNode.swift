@@ -1,10 +1,10 @@
 import Application
 public import Chain
-public import Configuration
+public import ChainConfiguration
 public import Consensus
 public import Foundation
 public import Logging
-public import Network
+public import PeerNetwork
 public import Primitives
 import RPC
 import RocksDBStorage

@@ -1,14 +1,14 @@
 public import Chain
-public import Configuration
+public import ChainConfiguration
 public import Consensus
 internal import DataAvailabilityModule
 internal import Primitives
 public import Storage
 
-// The mapping from `genesis.toml` (`Configuration.Genesis`, which depends only on Primitives) onto
+// The mapping from `genesis.toml` (`ChainConfiguration.Genesis`, which depends only on Primitives) onto
 // the chain's own types. It lives here because this target sees Chain and Consensus.
 
-extension Configuration.Genesis {
+extension ChainConfiguration.Genesis {
     /// `[fees]` as the chain's fee rule `a + b·bytes + c·steps + d·mem`.
     public var feeSchedule: FeeSchedule {
         FeeSchedule(base: fees.a, perByte: fees.b, perStep: fees.c, perMemoryByte: fees.d)

@@ -1,5 +1,5 @@
 internal import Chain
-internal import Configuration
+internal import ChainConfiguration
 internal import Consensus
 internal import Primitives
 

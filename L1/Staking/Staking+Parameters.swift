@@ -1,4 +1,4 @@
-public import Configuration
+public import ChainConfiguration
 public import Primitives
 
 extension Staking {

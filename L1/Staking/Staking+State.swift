@@ -1,5 +1,5 @@
 public import Chain
-public import Configuration
+public import ChainConfiguration
 public import Consensus
 public import Primitives
 

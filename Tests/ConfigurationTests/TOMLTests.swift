@@ -1,4 +1,4 @@
-import Configuration
+import ChainConfiguration
 import Primitives
 import Testing
 

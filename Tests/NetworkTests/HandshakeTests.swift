@@ -1,7 +1,7 @@
 import Primitives
 import Testing
 
-@testable import Network
+@testable import PeerNetwork
 @testable import NetworkCore
 
 /// The Aether handshake tested as a pure state machine: two machines exchange frames in memory.

@@ -3,7 +3,7 @@ import NIOPosix
 import Primitives
 import Testing
 
-@testable import Network
+@testable import PeerNetwork
 @testable import NetworkCore
 
 /// Real sockets on 127.0.0.1 with ports picked by the kernel.

@@ -2,7 +2,7 @@ import Foundation
 import Primitives
 import Testing
 
-@testable import Network
+@testable import PeerNetwork
 @testable import NetworkCore
 
 @Suite("Noise XX against published vectors")

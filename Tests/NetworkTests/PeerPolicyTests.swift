@@ -1,7 +1,7 @@
 import Primitives
 import Testing
 
-@testable import Network
+@testable import PeerNetwork
 @testable import NetworkCore
 
 @Suite("Rate limits, scores, de-duplication, framing")

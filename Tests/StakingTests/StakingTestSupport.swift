@@ -1,5 +1,5 @@
 import Chain
-import Configuration
+import ChainConfiguration
 import Consensus
 import Primitives
 import Staking

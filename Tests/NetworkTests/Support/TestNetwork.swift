@@ -4,7 +4,7 @@ import Primitives
 import Synchronization
 import Testing
 
-@testable import Network
+@testable import PeerNetwork
 @testable import NetworkCore
 
 /// The chain id every socket test uses.

@@ -110,7 +110,9 @@ let package = Package(
         ),
         .target(
             name: "Staking",
-            dependencies: ["Primitives", "Storage", "Chain", "Consensus", "ChainConfiguration", "DataAvailabilityModule"],
+            dependencies: [
+                "Primitives", "Storage", "Chain", "Consensus", "ChainConfiguration", "DataAvailabilityModule",
+            ],
             path: "L1/Staking",
             exclude: ["README.md"],
             swiftSettings: strictSettings
@@ -286,7 +288,8 @@ let package = Package(
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "Application", "Chain", "Consensus", "Staking", "ChainConfiguration", "Storage", "RocksDBStorage",
+                "Node", "Application", "Chain", "Consensus", "Staking", "ChainConfiguration", "Storage",
+                "RocksDBStorage",
                 "Primitives",
             ],
             path: "Tests/NodeTests",

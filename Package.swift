@@ -205,6 +205,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Relayer",
+            dependencies: [
+                "Settlement", "EVM", "EVMClient", "BridgeRPC", "RPC", "Storage", "Primitives",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Bridge/Relayer",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Settlement",
             dependencies: ["Primitives", "EVM"],
             path: "Bridge/Settlement",

@@ -69,3 +69,29 @@ struct AddressAndIntegerTests {
         #expect(throws: RLPError.expectedBytes) { try RLPItem.list([]).uint256Value() }
     }
 }
+
+@Suite("UInt256 decimal")
+struct UInt256DecimalTests {
+    @Test("decimal parsing and printing round-trip at the edges and on random values")
+    func decimalRoundTrip() throws {
+        let max = "115792089237316195423570985008687907853269984665640564039457584007913129639935"
+        #expect(try UInt256(decimal: max) == .max)
+        #expect(UInt256.max.decimalDescription == max)
+        #expect(try UInt256(decimal: "0") == .zero)
+        #expect(UInt256.zero.decimalDescription == "0")
+        #expect(try UInt256(decimal: "18446744073709551616") == UInt256(hex: "10000000000000000"))
+        #expect(throws: UInt256Error.tooLarge) {
+            try UInt256(decimal: "115792089237316195423570985008687907853269984665640564039457584007913129639936")
+        }
+        for bad in ["", "-1", "1.5", "0x10", " 1", String(repeating: "9", count: 79)] {
+            #expect(throws: UInt256Error.self) { try UInt256(decimal: bad) }
+        }
+        var random = SeededRandom(seed: 5)
+        for _ in 0..<200 {
+            let value = try UInt256(bigEndian: random.bytes(Int(random.next() % 33)))
+            #expect(try UInt256(decimal: value.decimalDescription) == value)
+            let small = random.next()
+            #expect(UInt256(small).decimalDescription == String(small))
+        }
+    }
+}

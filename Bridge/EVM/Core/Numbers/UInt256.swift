@@ -82,6 +82,60 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible {
         return (UInt256(limbs: (a, b, c, d)), c0)
     }
 
+    /// A value from decimal digits (no sign, no separators, at most 78 digits).
+    /// - Throws: `UInt256Error` for anything else or a value of 2^256 or more.
+    public init(decimal text: String) throws(UInt256Error) {
+        guard !text.isEmpty, text.count <= 78, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
+            throw .invalidDecimal(text)
+        }
+        var value = UInt256.zero
+        for digit in text.utf8 {
+            let (scaled, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, carry) = scaled.addingReportingOverflow(UInt256(UInt64(digit - 0x30)))
+            guard !overflow, !carry else { throw .tooLarge }
+            value = sum
+        }
+        self = value
+    }
+
+    /// The value times a 64-bit factor, and whether the product overflowed 256 bits.
+    public func multipliedReportingOverflow(by factor: UInt64) -> (partialValue: UInt256, overflow: Bool) {
+        let d = limbs.3.multipliedFullWidth(by: factor)
+        let c = limbs.2.multipliedFullWidth(by: factor)
+        let b = limbs.1.multipliedFullWidth(by: factor)
+        let a = limbs.0.multipliedFullWidth(by: factor)
+        let (c1, k1) = c.low.addingReportingOverflow(d.high)
+        let (b1, k2) = b.low.addingReportingOverflow(c.high &+ (k1 ? 1 : 0))
+        let (a1, k3) = a.low.addingReportingOverflow(b.high &+ (k2 ? 1 : 0))
+        let overflow = a.high != 0 || k3
+        return (UInt256(limbs: (a1, b1, c1, d.low)), overflow)
+    }
+
+    /// Decimal digits, no leading zeros.
+    public var decimalDescription: String {
+        guard self != .zero else { return "0" }
+        var value = self
+        var digits: [UInt8] = []
+        while value != .zero {
+            let (quotient, remainder) = value.dividedBySmall(10)
+            digits.append(UInt8(remainder) + 0x30)
+            value = quotient
+        }
+        return String(decoding: digits.reversed(), as: UTF8.self)
+    }
+
+    /// Quotient and remainder of a division by a non-zero 64-bit divisor.
+    func dividedBySmall(_ divisor: UInt64) -> (UInt256, UInt64) {
+        var remainder: UInt64 = 0
+        var out: [UInt64] = []
+        for limb in [limbs.0, limbs.1, limbs.2, limbs.3] {
+            let (q, r) = divisor.dividingFullWidth((high: remainder, low: limb))
+            out.append(q)
+            remainder = r
+        }
+        return (UInt256(limbs: (out[0], out[1], out[2], out[3])), remainder)
+    }
+
     /// Lower-case hex with `0x` and no leading zeros (`0x0` for zero), the JSON-RPC quantity form.
     public var description: String {
         let digits = Hex.encode(minimalBigEndianBytes).drop { $0 == "0" }
@@ -117,11 +171,17 @@ public enum UInt256Error: Error, Equatable, Sendable, CustomStringConvertible {
     case tooLong(Int)
     /// Not hex digits.
     case invalidHex(String)
+    /// Text that is not decimal digits.
+    case invalidDecimal(String)
+    /// A decimal value of 2^256 or more.
+    case tooLarge
 
     public var description: String {
         switch self {
         case .tooLong(let count): "a 256-bit value has at most 32 bytes, got \(count)"
         case .invalidHex(let text): "not a hex number: \(text)"
+        case .invalidDecimal(let text): "not a decimal number: \(text.prefix(80))"
+        case .tooLarge: "the value is 2^256 or more"
         }
     }
 }

@@ -252,6 +252,7 @@ let package = Package(
                 "ChainConfiguration", "Chain", "Staking", "DataAvailability", "DataAvailabilityModule",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                "Settlement", "Relayer", "EVMClient", "EVM",
             ],
             path: "Deploy/CLI",
             swiftSettings: strictSettings

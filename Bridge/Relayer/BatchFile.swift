@@ -1,5 +1,5 @@
-internal import Foundation
 public import EVM
+internal import Foundation
 public import Primitives
 public import RPC
 public import Settlement
@@ -68,13 +68,15 @@ public enum BatchFile {
             object["amount"] = .string(payout.amount.decimalDescription)
             return .object(object)
         }
-        let evm: [JSONValue] = attested.evmSignatures.keys.sorted { ($0.chainId, $0.contract) < ($1.chainId, $1.contract) }
-            .map { deployment in
-                .object([
-                    "chainId": JSONValue(deployment.chainId), "contract": .string(deployment.contract.checksummed),
-                    "signatures": .array(attested.evmSignatures[deployment]!.map { .string("0x" + Hex.encode($0)) }),
-                ])
-            }
+        let evm: [JSONValue] = attested.evmSignatures.keys.sorted {
+            ($0.chainId, $0.contract) < ($1.chainId, $1.contract)
+        }
+        .map { deployment in
+            .object([
+                "chainId": JSONValue(deployment.chainId), "contract": .string(deployment.contract.checksummed),
+                "signatures": .array(attested.evmSignatures[deployment]!.map { .string("0x" + Hex.encode($0)) }),
+            ])
+        }
         return .object([
             "batchId": .string(String(batch.batchId)), "sourceDomain": JSONValue(UInt64(batch.sourceDomain)),
             "payouts": .array(payouts), "attestations": .object(["evm": .array(evm)]),
@@ -89,7 +91,9 @@ public enum BatchFile {
         guard let domain = entry["sourceDomain"]?.uint64Value, let sourceDomain = UInt32(exactly: domain) else {
             throw BatchFileError("\(label): sourceDomain must be a 32-bit integer")
         }
-        guard let payoutEntries = entry["payouts"]?.arrayValue else { throw BatchFileError("\(label): no payouts array") }
+        guard let payoutEntries = entry["payouts"]?.arrayValue else {
+            throw BatchFileError("\(label): no payouts array")
+        }
         var payouts: [Payout] = []
         for (index, value) in payoutEntries.enumerated() {
             payouts.append(try parsePayout(value, label: "\(label) payout \(index)"))
@@ -127,11 +131,13 @@ public enum BatchFile {
             switch value["kind"]?.stringValue {
             case "evm":
                 let token = try asset.map { value throws(BatchFileError) in try address(value, "\(label) asset") }
-                return try Payout.evm(to: try address(value["recipient"], "\(label) recipient"), amount: amount, token: token)
+                return try Payout.evm(
+                    to: try address(value["recipient"], "\(label) recipient"), amount: amount, token: token)
             case "solana":
                 let mint = try asset.map { value throws(BatchFileError) in try hex(value, "\(label) asset") }
                 guard let lamports = amount.exactUInt64 else { throw BatchFileError("\(label): amount above 64 bits") }
-                return try Payout.solana(to: try hex(value["recipient"], "\(label) recipient"), amount: lamports, mint: mint)
+                return try Payout.solana(
+                    to: try hex(value["recipient"], "\(label) recipient"), amount: lamports, mint: mint)
             default:
                 throw BatchFileError("\(label): kind must be \"evm\" or \"solana\"")
             }
@@ -148,7 +154,8 @@ public enum BatchFile {
     }
 
     static func hex(_ value: JSONValue?, _ label: String) throws(BatchFileError) -> [UInt8] {
-        guard let text = value?.stringValue, text.hasPrefix("0x"), let bytes = try? Hex.decode(String(text.dropFirst(2)))
+        guard let text = value?.stringValue, text.hasPrefix("0x"),
+            let bytes = try? Hex.decode(String(text.dropFirst(2)))
         else { throw BatchFileError("\(label): expected 0x-prefixed hex") }
         return bytes
     }

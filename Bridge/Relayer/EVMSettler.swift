@@ -26,7 +26,9 @@ public struct EVMSettler: Sendable {
     /// How long a restart waits for the receipt of a transaction an earlier run sent.
     public var resumeWait: Duration
 
-    public init(deployment: EVMDeployment, transactor: EVMTransactor, store: RelayerStore, resumeWait: Duration = .seconds(5)) {
+    public init(
+        deployment: EVMDeployment, transactor: EVMTransactor, store: RelayerStore, resumeWait: Duration = .seconds(5)
+    ) {
         self.deployment = deployment
         self.transactor = transactor
         self.store = store
@@ -68,7 +70,8 @@ public struct EVMSettler: Sendable {
                 let previous = try? store.progress(target: target, batchId: batch.batchId)
                 var hashes: [Hash] = []
                 if case .sent(let nonce, let earlier) = previous, nonce == sent.nonce { hashes = earlier }
-                try? store.record(.sent(nonce: sent.nonce, hashes: hashes + [sent.hash]), target: target, batchId: batch.batchId)
+                try? store.record(
+                    .sent(nonce: sent.nonce, hashes: hashes + [sent.hash]), target: target, batchId: batch.batchId)
             }
             return try finish(batch, receipt: receipt)
         } catch let error as EVMSendError {
@@ -80,7 +83,8 @@ public struct EVMSettler: Sendable {
 
     /// The root the contract holds for `batch`'s id, checked against the batch's.
     private func recordedOnChain(_ batch: SettlementBatch) async throws -> SettlementOutcome? {
-        let output = try await transactor.call(to: deployment.contract, data: SettlementContract.rootsCall(batchId: batch.batchId))
+        let output = try await transactor.call(
+            to: deployment.contract, data: SettlementContract.rootsCall(batchId: batch.batchId))
         let root = try SettlementContract.roots.decodeOutput(output).first?.bytes32Value ?? .zero
         if root == .zero { return nil }
         guard root == batch.root else {
@@ -97,7 +101,8 @@ public struct EVMSettler: Sendable {
         let digest = EVMAttestation.batchDigest(
             chainId: deployment.chainId, contract: deployment.contract, batchId: batch.batchId, root: batch.root)
         let ordered = try EVMAttestation.ordered(signatures, digest: digest)
-        let thresholdOutput = try await transactor.call(to: deployment.contract, data: SettlementContract.threshold.encodeCall([]))
+        let thresholdOutput = try await transactor.call(
+            to: deployment.contract, data: SettlementContract.threshold.encodeCall([]))
         let threshold = try SettlementContract.threshold.decodeOutput(thresholdOutput).first?.uintValue ?? .zero
         var weight = UInt256.zero
         var last: EthereumAddress?
@@ -112,7 +117,8 @@ public struct EVMSettler: Sendable {
             weight = weight.addingReportingOverflow(memberWeight).partialValue
         }
         guard !(weight < threshold) else { return ordered }
-        throw SettlementError.belowThreshold(weight: weight.exactUInt64 ?? .max, threshold: threshold.exactUInt64 ?? .max)
+        throw SettlementError.belowThreshold(
+            weight: weight.exactUInt64 ?? .max, threshold: threshold.exactUInt64 ?? .max)
     }
 
     private func finish(_ batch: SettlementBatch, receipt: EVMReceipt) throws -> SettlementOutcome {
@@ -133,7 +139,9 @@ public struct EVMSettler: Sendable {
         case .wouldRevert, .reverted:
             // Another transaction (ours from before a crash, or another relayer's) may have won.
             if let settled = try? await recordedOnChain(batch) { return settled }
-            if case .wouldRevert(let reason) = error { return (try? fail(batch, "the contract refuses the batch: \(reason)")) ?? .failed(reason) }
+            if case .wouldRevert(let reason) = error {
+                return (try? fail(batch, "the contract refuses the batch: \(reason)")) ?? .failed(reason)
+            }
             return .retry(error.description)
         case .wrongChain:
             return .failed(error.description)

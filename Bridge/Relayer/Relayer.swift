@@ -40,15 +40,19 @@ public struct Relayer: Sendable {
     /// Settles `batches` on every target, giving transient failures until `deadline`.
     /// `report` gets each status as it is known.
     public func run(
-        _ batches: [AttestedBatch], deadline: ContinuousClock.Instant, report: @Sendable (BatchStatus) -> Void = { _ in }
+        _ batches: [AttestedBatch], deadline: ContinuousClock.Instant,
+        report: @Sendable (BatchStatus) -> Void = { _ in }
     ) async -> [BatchStatus] {
         var statuses: [BatchStatus] = []
         for attested in batches {
             for settler in evm {
                 let status = await settle(attested, with: settler, deadline: deadline)
-                Counter(label: "aether_settlement_batches_total", dimensions: [
-                    ("target", settler.targetName), ("outcome", Self.outcomeLabel(status.outcome)),
-                ]).increment()
+                Counter(
+                    label: "aether_settlement_batches_total",
+                    dimensions: [
+                        ("target", settler.targetName), ("outcome", Self.outcomeLabel(status.outcome)),
+                    ]
+                ).increment()
                 report(status)
                 statuses.append(status)
             }
@@ -69,7 +73,8 @@ public struct Relayer: Sendable {
                 backoff = min(backoff * 2, maximumBackoff)
                 continue
             }
-            return BatchStatus(batchId: attested.batch.batchId, target: settler.targetName, outcome: outcome, attempts: attempts)
+            return BatchStatus(
+                batchId: attested.batch.batchId, target: settler.targetName, outcome: outcome, attempts: attempts)
         }
     }
 

@@ -1,0 +1,231 @@
+import ArgumentParser
+import EVM
+import EVMClient
+import Foundation
+import Primitives
+import Relayer
+import RocksDBStorage
+import Settlement
+import Storage
+
+/// Where an EVM target is and who pays its gas: shared by the settlement commands.
+struct EVMTargetOptions: ParsableArguments {
+    @Option(name: .customLong("evm-rpc"), help: "The EVM chain's JSON-RPC URL.") var rpc: String
+    @Option(name: .customLong("evm-chain-id"), help: "The chain id to sign for (checked against the node).")
+    var chainId: UInt64
+    @Option(name: .customLong("evm-key-file"), help: "A file holding the sender's secp256k1 key as hex.")
+    var keyFile: String
+    @Option(name: .customLong("confirmations"), help: "Blocks on top of a receipt before it counts.")
+    var confirmations: UInt64 = 1
+
+    func transactor() async throws -> EVMTransactor {
+        let key = try readSecp256k1Key(path: keyFile)
+        return try await EVMTransactor(
+            client: EVMRPCClient(url: rpc), key: key, chainId: chainId,
+            options: EVMTransactorOptions(confirmations: confirmations))
+    }
+}
+
+/// A secp256k1 key stored as hex (64 digits, `0x` optional, surrounding whitespace ignored).
+func readSecp256k1Key(path: String) throws -> Secp256k1.PrivateKey {
+    let text = String(decoding: try readInput(path), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    let digits = text.hasPrefix("0x") ? String(text.dropFirst(2)) : text
+    do { return try Secp256k1.PrivateKey(Hex.decode(digits, count: 32)) } catch {
+        throw CommandFailure("\(path): not a secp256k1 key (64 hex digits): \(error)")
+    }
+}
+
+func contractArgument(_ text: String) throws -> EthereumAddress {
+    do { return try EthereumAddress(parsing: text) } catch { throw CommandFailure("--evm-contract: \(error)") }
+}
+
+/// `aether settle`: the relayer.
+struct SettleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "settle",
+        abstract: "Settle attested batches on external chains, each exactly once per target.",
+        discussion: """
+            Reads attested batches from --source (a batch file, Docs/spec/settlement.md), and for each \
+            batch and target reads the chain first, sends the committee's attestation when the batch is \
+            not there yet, waits for --confirmations and records the progress in --state (RocksDB), so \
+            a restart resumes without sending twice. Transient failures are retried until --deadline. \
+            Exits 1 when any batch is left unsettled or refused.
+            """)
+    @Option(help: "A batch file (JSON).") var source: String
+    @OptionGroup var evm: EVMTargetOptions
+    @Option(name: .customLong("evm-contract"), help: "The settlement contract's address.") var contract: String
+    @Option(help: "The relayer's progress store (a directory).") var state = "settlement-state"
+    @Option(help: "Seconds to keep retrying transient failures.") var deadline: Int = 300
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await reportingErrors(json: output.json) {
+            let batches = try BatchFile.read(path: source)
+            let deployment = EVMDeployment(chainId: evm.chainId, contract: try contractArgument(contract))
+            try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+            let store = try RocksDBStore(path: state, columns: [.default, RelayerStore.column])
+            defer { store.close() }
+            let settler = EVMSettler(
+                deployment: deployment, transactor: try await evm.transactor(), store: RelayerStore(store: store))
+            let json = output.json
+            let statuses = await Relayer(evm: [settler]).run(
+                batches, deadline: .now + .seconds(deadline),
+                report: { status in if !json { print(status.line) } })
+            let settled = statuses.filter { if case .settled = $0.outcome { true } else { false } }.count
+            if json {
+                var report = Report()
+                report.add("batches", batches.count)
+                report.add("settled", settled)
+                report.add(
+                    "statuses",
+                    statuses.map { status -> Report in
+                        var entry = Report()
+                        entry.add("batchId", String(status.batchId))
+                        entry.add("target", status.target)
+                        entry.add("status", status.line)
+                        entry.add("attempts", status.attempts)
+                        switch status.outcome {
+                        case .settled(let transaction, let block, let gasUsed):
+                            entry.add("outcome", "settled")
+                            entry.add("block", block)
+                            if let transaction { entry.add("transaction", "0x" + transaction.hex) }
+                            if let gasUsed { entry.add("gasUsed", gasUsed) }
+                        case .failed(let reason):
+                            entry.add("outcome", "failed")
+                            entry.add("reason", reason)
+                        case .retry(let reason):
+                            entry.add("outcome", "unsettled")
+                            entry.add("reason", reason)
+                        }
+                        return entry
+                    })
+                report.print(json: true)
+            } else {
+                print("\(settled) of \(statuses.count) settled")
+            }
+            if settled != statuses.count { throw ExitCode(1) }
+        }
+    }
+}
+
+/// `aether settlement`: operator tools around the settlement contract.
+struct SettlementCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "settlement",
+        abstract: "Deploy the EVM settlement contract, sign batch files, and claim payouts.",
+        subcommands: [Deploy.self, Sign.self, Claim.self])
+
+    struct Deploy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Deploy the settlement contract with a committee and print its address.")
+        @OptionGroup var evm: EVMTargetOptions
+        @Option(help: "The compiled contract (hex), e.g. Bridge/Contracts/build/BatchSettlement.bin.")
+        var bytecode: String
+        @Option(name: .customLong("member"), help: "A committee member as ADDRESS:WEIGHT (repeat).")
+        var members: [String]
+        @Option(help: "The quorum weight (default: just above two thirds of the total).") var threshold: UInt64?
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await reportingErrors(json: output.json) {
+                let text = String(decoding: try readInput(bytecode), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                let code = try hexArgument(text.hasPrefix("0x") ? String(text.dropFirst(2)) : text, name: "bytecode")
+                var addresses: [ABIValue] = []
+                var weights: [ABIValue] = []
+                var total: UInt64 = 0
+                for member in members {
+                    let parts = member.split(separator: ":")
+                    guard parts.count == 2, let weight = UInt64(parts[1]), weight > 0,
+                        let address = try? EthereumAddress(parsing: String(parts[0]))
+                    else { throw CommandFailure("--member \(member): expected ADDRESS:WEIGHT with a weight above 0") }
+                    addresses.append(.address(address))
+                    weights.append(.uint(UInt256(weight)))
+                    total += weight
+                }
+                guard !members.isEmpty else { throw CommandFailure("give at least one --member") }
+                let quorum = threshold ?? Committee.twoThirdsThreshold(totalWeight: total)
+                let arguments = try ABI.encode(
+                    [.array(addresses), .array(weights), .uint(UInt256(quorum))], as: EVMAttestation.committeeTypes)
+                let transactor = try await evm.transactor()
+                let receipt = try await transactor.send(to: nil, data: code + arguments)
+                guard let contract = receipt.contractAddress else {
+                    throw CommandFailure("the receipt has no contract address")
+                }
+                var report = Report()
+                report.add("contract", contract.checksummed)
+                report.add("block", receipt.blockNumber)
+                report.add("gasUsed", receipt.gasUsed)
+                report.add("threshold", quorum)
+                report.add("totalWeight", total)
+                report.print(json: output.json)
+            }
+        }
+    }
+
+    struct Sign: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign a batch file's batches for an EVM deployment with committee keys (development).",
+            discussion: """
+                On a network the L1 committee signs finalized batches; this command does the same with key \
+                files at hand, for localnets and tests. Existing attestations for other deployments are kept.
+                """)
+        @Option(help: "The batch file to sign.") var batches: String
+        @Option(name: .customLong("key-file"), help: "A committee member's secp256k1 key file (repeat).")
+        var keyFiles: [String]
+        @Option(name: .customLong("evm-chain-id")) var chainId: UInt64
+        @Option(name: .customLong("evm-contract")) var contract: String
+        @Option(name: .shortAndLong, help: "Where to write the signed file ('-' for standard output).") var out = "-"
+
+        func run() throws {
+            try reportingErrors(json: false) {
+                let keys = try keyFiles.map(readSecp256k1Key(path:))
+                let deployment = EVMDeployment(chainId: chainId, contract: try contractArgument(contract))
+                let signed = try BatchFile.read(path: batches).map { attested in
+                    var signatures = attested.evmSignatures
+                    signatures[deployment] =
+                        AttestedBatch.sign(attested.batch, keys: keys, deployments: [deployment])
+                        .evmSignatures[deployment]
+                    return AttestedBatch(batch: attested.batch, evmSignatures: signatures)
+                }
+                let bytes = BatchFile.encode(signed)
+                if out == "-" {
+                    print(String(decoding: bytes, as: UTF8.self))
+                } else {
+                    guard FileManager.default.createFile(atPath: out, contents: Data(bytes)) else {
+                        throw CommandFailure("cannot write \(out)")
+                    }
+                }
+            }
+        }
+    }
+
+    struct Claim: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Claim an EVM payout of a recorded batch (anyone may send it; the recipient is paid).")
+        @OptionGroup var evm: EVMTargetOptions
+        @Option(name: .customLong("evm-contract")) var contract: String
+        @Option(help: "The batch file holding the batch.") var source: String
+        @Option(help: "The batch id.") var batch: UInt64
+        @Option(help: "The payout's index in the batch.") var index: Int
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await reportingErrors(json: output.json) {
+                guard let attested = try BatchFile.read(path: source).first(where: { $0.batch.batchId == batch }) else {
+                    throw CommandFailure("batch \(batch) is not in \(source)")
+                }
+                let data = try SettlementContract.claimCall(attested.batch, index: index)
+                let transactor = try await evm.transactor()
+                let receipt = try await transactor.send(to: try contractArgument(contract), data: data)
+                var report = Report()
+                report.add("transaction", "0x" + receipt.transactionHash.hex)
+                report.add("block", receipt.blockNumber)
+                report.add("gasUsed", receipt.gasUsed)
+                report.add("recipient", attested.batch.payouts[index].evmRecipient?.checksummed ?? "")
+                report.add("amount", attested.batch.payouts[index].amount.decimalDescription)
+                report.print(json: output.json)
+            }
+        }
+    }
+}

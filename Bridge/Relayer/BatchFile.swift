@@ -126,7 +126,7 @@ public enum BatchFile {
         guard let amountText = value["amount"]?.stringValue, let amount = try? UInt256(decimal: amountText) else {
             throw BatchFileError("\(label): amount must be a decimal string")
         }
-        let asset = value["asset"].flatMap { $0.isNull ? nil : $0 }
+        let asset = value["asset"]?.nonNull
         do {
             switch value["kind"]?.stringValue {
             case "evm":

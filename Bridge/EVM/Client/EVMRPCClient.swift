@@ -115,7 +115,7 @@ public struct EVMRPCClient: Sendable {
             result throws(EVMResultError) -> EVMReceipt? in
             if result.isNull { return nil }
             let logs = try (result["logs"]?.arrayValue ?? []).map { log throws(EVMResultError) in try Self.log(log) }
-            let contract = result["contractAddress"].flatMap { $0.isNull ? nil : $0 }
+            let contract = result["contractAddress"]?.nonNull
             return EVMReceipt(
                 transactionHash: try EVMHex.parseHash(result["transactionHash"], "transactionHash"),
                 blockNumber: try EVMHex.parseUInt64(result["blockNumber"], "blockNumber"),
@@ -138,7 +138,7 @@ public struct EVMRPCClient: Sendable {
                 number: try EVMHex.parseUInt64(result["number"], "number"),
                 hash: try EVMHex.parseHash(result["hash"], "hash"),
                 parentHash: try EVMHex.parseHash(result["parentHash"], "parentHash"),
-                baseFeePerGas: try result["baseFeePerGas"].map { value throws(EVMResultError) in
+                baseFeePerGas: try result["baseFeePerGas"]?.nonNull.map { value throws(EVMResultError) in
                     try EVMHex.parseUInt256(value, "baseFeePerGas")
                 },
                 timestamp: try EVMHex.parseUInt64(result["timestamp"], "timestamp"))

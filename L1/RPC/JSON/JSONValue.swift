@@ -93,6 +93,12 @@ extension JSONValue {
         return false
     }
 
+    /// This value, or nil for `null` (an absent and a null field read the same way).
+    public var nonNull: JSONValue? {
+        if case .null = self { return Optional.none }
+        return self
+    }
+
     /// The string, if this is a string.
     public var stringValue: String? {
         if case .string(let value) = self { return value }

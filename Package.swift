@@ -205,6 +205,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Solana",
+            dependencies: ["Primitives"],
+            path: "Bridge/Solana/Core",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Relayer",
             dependencies: [
                 "Settlement", "EVM", "EVMClient", "BridgeRPC", "RPC", "Storage", "Primitives",
@@ -352,6 +358,12 @@ let package = Package(
             name: "EVMTests",
             dependencies: ["EVM", "Primitives"],
             path: "Tests/EVMTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SolanaTests",
+            dependencies: ["Solana", "Primitives"],
+            path: "Tests/SolanaTests",
             swiftSettings: strictSettings
         ),
         .testTarget(

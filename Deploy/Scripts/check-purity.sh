@@ -28,6 +28,7 @@ declare -A PURE_TARGETS=(
     [L1/DataAvailability/Core]="Primitives CIsal"
     [Bridge/EVM/Core]="Primitives"
     [Bridge/Settlement]="Primitives EVM"
+    [Bridge/Solana/Core]="Primitives"
     [Channels/Core]="Primitives"
     [Channels/Metering]="Primitives ChannelCore"
 )

@@ -2,16 +2,20 @@
 # Both install what is missing (Debian packages through apt-get, as root or with sudo), build, and run.
 
 SWIFT        ?= swift
-APT_PACKAGES := pkg-config librocksdb-dev libsodium-dev libsecp256k1-dev libssl-dev libisal-dev
+APT_PACKAGES := pkg-config librocksdb-dev libsodium-dev libsecp256k1-dev libssl-dev libisal-dev python3 python3-venv
 SOURCES      := Package.swift L1 AppChains Bridge Channels Deploy Tests
 RUN_ARGS     ?= localnet --validators 4
+PYTHON       ?= python3
+PEERS_VENV   := .build/peers-venv
+PEERS_STAMP  := $(PEERS_VENV)/.installed
 
-.PHONY: run test build build-release deps lint check-purity bench fuzz clean help
+.PHONY: run test build build-release deps peers contracts-check lint check-purity bench fuzz clean help
 
 help:
 	@echo "make run    - install what is missing, build, run the main job (aether $(RUN_ARGS))"
 	@echo "make test   - install what is missing, build, run every test, lint and purity checks"
 	@echo "make bench  - the primitives benchmark (aether bench primitives)"
+	@echo "make peers  - the Python chain peers of the settlement tests, in .build/peers-venv"
 	@echo "make fuzz   - run the libFuzzer targets (FUZZ_RUNS executions each)"
 
 # Installs the Debian packages that are not installed yet; does nothing when all are present.
@@ -47,7 +51,21 @@ check-purity:
 	Deploy/Scripts/check-purity.sh --self-test
 	Deploy/Scripts/check-purity.sh
 
-test: deps lint check-purity build
+# The real chain peers the settlement tests run against (py-evm, LiteSVM via solders, Vyper), in a
+# virtualenv under .build; reinstalled only when the pinned requirements change.
+peers: deps $(PEERS_STAMP)
+
+$(PEERS_STAMP): Tests/Peers/requirements.txt Tests/Peers/constraints.txt
+	rm -rf $(PEERS_VENV)
+	$(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/pip install -q --disable-pip-version-check -r Tests/Peers/requirements.txt -c Tests/Peers/constraints.txt
+	touch $@
+
+# The committed contract artifacts are exactly what the pinned Vyper compiles.
+contracts-check: peers
+	Bridge/Contracts/compile.sh
+
+test: deps lint check-purity peers contracts-check build
 	$(SWIFT) test --skip-build
 
 fuzz: deps

@@ -211,9 +211,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "SolanaClient",
+            dependencies: ["Solana", "BridgeRPC", "RPC"],
+            path: "Bridge/Solana/Client",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Relayer",
             dependencies: [
-                "Settlement", "EVM", "EVMClient", "BridgeRPC", "RPC", "Storage", "Primitives",
+                "Settlement", "EVM", "EVMClient", "Solana", "SolanaClient", "BridgeRPC", "RPC", "Storage", "Primitives",
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Bridge/Relayer",
@@ -221,7 +227,7 @@ let package = Package(
         ),
         .target(
             name: "Settlement",
-            dependencies: ["Primitives", "EVM"],
+            dependencies: ["Primitives", "EVM", "Solana"],
             path: "Bridge/Settlement",
             swiftSettings: strictSettings
         ),
@@ -358,6 +364,12 @@ let package = Package(
             name: "EVMTests",
             dependencies: ["EVM", "Primitives"],
             path: "Tests/EVMTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SettlementPeerTests",
+            dependencies: ["Relayer", "Settlement", "EVMClient", "BridgeRPC", "EVM", "Storage", "Primitives"],
+            path: "Tests/SettlementPeerTests",
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -3,6 +3,7 @@ internal import Foundation
 public import Primitives
 public import RPC
 public import Settlement
+internal import Solana
 
 /// Why a batch file cannot be read.
 public struct BatchFileError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -62,8 +63,8 @@ public enum BatchFile {
                 object["recipient"] = .string(payout.evmRecipient?.checksummed ?? "")
                 object["asset"] = payout.evmToken.map { .string($0.checksummed) } ?? .null
             case .solana:
-                object["recipient"] = .string("0x" + Hex.encode(payout.recipient))
-                object["asset"] = payout.isNativeAsset ? .null : .string("0x" + Hex.encode(payout.asset))
+                object["recipient"] = .string(Base58.encode(payout.recipient))
+                object["asset"] = payout.isNativeAsset ? .null : .string(Base58.encode(payout.asset))
             }
             object["amount"] = .string(payout.amount.decimalDescription)
             return .object(object)
@@ -77,9 +78,22 @@ public enum BatchFile {
                 "signatures": .array(attested.evmSignatures[deployment]!.map { .string("0x" + Hex.encode($0)) }),
             ])
         }
+        let solana: [JSONValue] = attested.solanaSignatures.keys.sorted { $0.description < $1.description }
+            .map { cluster in
+                .object([
+                    "genesisHash": .string(Base58.encode(cluster.genesisHash)),
+                    "signatures": .array(
+                        attested.solanaSignatures[cluster]!.map { entry in
+                            .object([
+                                "key": .string(Base58.encode(entry.key.bytes)),
+                                "signature": .string(Base58.encode(entry.signature.bytes)),
+                            ])
+                        }),
+                ])
+            }
         return .object([
             "batchId": .string(String(batch.batchId)), "sourceDomain": JSONValue(UInt64(batch.sourceDomain)),
-            "payouts": .array(payouts), "attestations": .object(["evm": .array(evm)]),
+            "payouts": .array(payouts), "attestations": .object(["evm": .array(evm), "solana": .array(solana)]),
         ])
     }
 
@@ -119,7 +133,30 @@ public enum BatchFile {
             }
             signatures[EVMDeployment(chainId: chainId, contract: contract)] = decoded
         }
-        return AttestedBatch(batch: batch, evmSignatures: signatures)
+        var solana: [SolanaCluster: [SolanaAttestation.Signature]] = [:]
+        for value in entry["attestations"]?["solana"]?.arrayValue ?? [] {
+            let genesis = try base58(value["genesisHash"], "\(label) genesisHash", length: 32)
+            guard let list = value["signatures"]?.arrayValue else {
+                throw BatchFileError("\(label): a Solana attestation needs signatures")
+            }
+            var decoded: [SolanaAttestation.Signature] = []
+            for (index, signature) in list.enumerated() {
+                let key = try base58(signature["key"], "\(label) Solana key \(index)", length: 32)
+                let bytes = try base58(signature["signature"], "\(label) Solana signature \(index)", length: 64)
+                decoded.append(
+                    SolanaAttestation.Signature(
+                        key: try! Ed25519.PublicKey(key), signature: try! Ed25519.Signature(bytes)))
+            }
+            solana[SolanaCluster(genesisHash: genesis)] = decoded
+        }
+        return AttestedBatch(batch: batch, evmSignatures: signatures, solanaSignatures: solana)
+    }
+
+    static func base58(_ value: JSONValue?, _ label: String, length: Int) throws(BatchFileError) -> [UInt8] {
+        guard let text = value?.stringValue, let bytes = try? Base58.decode(text), bytes.count == length else {
+            throw BatchFileError("\(label): expected \(length) bytes in base58")
+        }
+        return bytes
     }
 
     static func parsePayout(_ value: JSONValue, label: String) throws(BatchFileError) -> Payout {
@@ -134,10 +171,12 @@ public enum BatchFile {
                 return try Payout.evm(
                     to: try address(value["recipient"], "\(label) recipient"), amount: amount, token: token)
             case "solana":
-                let mint = try asset.map { value throws(BatchFileError) in try hex(value, "\(label) asset") }
+                let mint = try asset.map { value throws(BatchFileError) in
+                    try base58(value, "\(label) asset", length: 32)
+                }
                 guard let lamports = amount.exactUInt64 else { throw BatchFileError("\(label): amount above 64 bits") }
                 return try Payout.solana(
-                    to: try hex(value["recipient"], "\(label) recipient"), amount: lamports, mint: mint)
+                    to: try base58(value["recipient"], "\(label) recipient", length: 32), amount: lamports, mint: mint)
             default:
                 throw BatchFileError("\(label): kind must be \"evm\" or \"solana\"")
             }

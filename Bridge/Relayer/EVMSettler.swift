@@ -5,9 +5,10 @@ public import Settlement
 
 /// What became of one batch on one target in one attempt.
 public enum SettlementOutcome: Sendable, Hashable {
-    /// Recorded on chain. `transaction` is ours (nil when it was there already, from an earlier
-    /// run or another relayer); `gasUsed` when we paid for it in this attempt.
-    case settled(transaction: Hash?, block: UInt64, gasUsed: UInt64?)
+    /// Recorded on chain. `transaction` is ours (EVM: the hash in hex; Solana: the last chunk's
+    /// id; nil when it was there already, from an earlier run or another relayer); `gasUsed` (EVM
+    /// gas, Solana lamports) when we paid for it in this attempt.
+    case settled(transaction: String?, block: UInt64, gasUsed: UInt64?)
     /// Refused for good; retrying cannot help.
     case failed(String)
     /// A transient failure (the endpoint, a timeout); the relayer tries again later.
@@ -47,6 +48,8 @@ public struct EVMSettler: Sendable {
                 return .settled(transaction: transaction, block: block, gasUsed: nil)
             case .failed(let reason):
                 return .failed(reason)
+            case .submitted:
+                return try fail(batch, "the progress store holds a Solana record for an EVM target")
             case .sent(_, let hashes):
                 if let receipt = try await transactor.awaitReceipt(of: hashes, within: resumeWait) {
                     return try finish(batch, receipt: receipt)
@@ -113,19 +116,21 @@ public struct EVMSettler: Sendable {
             let output = try await transactor.call(
                 to: deployment.contract, data: SettlementContract.weightOf.encodeCall([.address(signer)]))
             let memberWeight = try SettlementContract.weightOf.decodeOutput(output).first?.uintValue ?? .zero
-            guard memberWeight != .zero else { throw SettlementError.notAMember(signer) }
+            guard memberWeight != .zero else { throw SettlementError.notAMember(description: "\(signer)") }
             weight = weight.addingReportingOverflow(memberWeight).partialValue
         }
-        guard !(weight < threshold) else { return ordered }
-        throw SettlementError.belowThreshold(
-            weight: weight.exactUInt64 ?? .max, threshold: threshold.exactUInt64 ?? .max)
+        guard weight >= threshold else {
+            throw SettlementError.belowThreshold(
+                weight: weight.exactUInt64 ?? .max, threshold: threshold.exactUInt64 ?? .max)
+        }
+        return ordered
     }
 
     private func finish(_ batch: SettlementBatch, receipt: EVMReceipt) throws -> SettlementOutcome {
+        let transaction = "0x" + receipt.transactionHash.hex
         try store.record(
-            .settled(transaction: receipt.transactionHash, block: receipt.blockNumber), target: targetName,
-            batchId: batch.batchId)
-        return .settled(transaction: receipt.transactionHash, block: receipt.blockNumber, gasUsed: receipt.gasUsed)
+            .settled(transaction: transaction, block: receipt.blockNumber), target: targetName, batchId: batch.batchId)
+        return .settled(transaction: transaction, block: receipt.blockNumber, gasUsed: receipt.gasUsed)
     }
 
     private func fail(_ batch: SettlementBatch, _ reason: String) throws -> SettlementOutcome {

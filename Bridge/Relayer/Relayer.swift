@@ -14,7 +14,7 @@ public struct BatchStatus: Sendable, Hashable {
     public var line: String {
         switch outcome {
         case .settled(let transaction, let block, let gasUsed):
-            let by = transaction.map { " by 0x\($0.hex)" } ?? " (already on chain)"
+            let by = transaction.map { " by \($0)" } ?? " (already on chain)"
             let gas = gasUsed.map { ", \($0) gas" } ?? ""
             return "batch \(batchId) \(target): settled in block \(block)\(by)\(gas)"
         case .failed(let reason): return "batch \(batchId) \(target): FAILED: \(reason)"
@@ -24,18 +24,31 @@ public struct BatchStatus: Sendable, Hashable {
     }
 }
 
+/// One external chain the relayer settles on.
+public protocol SettlementTarget: Sendable {
+    /// A stable name: the progress store's key space and the status lines' label.
+    var targetName: String { get }
+    /// Brings one batch to settled on this target, or says why not.
+    func settle(_ attested: AttestedBatch) async -> SettlementOutcome
+}
+
+extension EVMSettler: SettlementTarget {}
+extension SolanaSettler: SettlementTarget {}
+
 /// Carries attested batches to every configured target and sees each settle exactly once.
 ///
 /// Batches go in order, each to every target; a transient failure is retried with back-off until
 /// the run's deadline, a permanent one is recorded and reported. Progress lives in the targets'
 /// `RelayerStore`, so a run that is killed and started again resumes where it stopped.
 public struct Relayer: Sendable {
-    public let evm: [EVMSettler]
+    public let targets: [any SettlementTarget]
     /// Pause after the first transient failure; doubles up to `maximumBackoff`.
     public var initialBackoff: Duration = .milliseconds(200)
     public var maximumBackoff: Duration = .seconds(10)
 
-    public init(evm: [EVMSettler]) { self.evm = evm }
+    public init(targets: [any SettlementTarget]) { self.targets = targets }
+
+    public init(evm: [EVMSettler], solana: [SolanaSettler] = []) { self.targets = evm + solana }
 
     /// Settles `batches` on every target, giving transient failures until `deadline`.
     /// `report` gets each status as it is known.
@@ -45,7 +58,7 @@ public struct Relayer: Sendable {
     ) async -> [BatchStatus] {
         var statuses: [BatchStatus] = []
         for attested in batches {
-            for settler in evm {
+            for settler in targets {
                 let status = await settle(attested, with: settler, deadline: deadline)
                 Counter(
                     label: "aether_settlement_batches_total",
@@ -60,7 +73,9 @@ public struct Relayer: Sendable {
         return statuses
     }
 
-    private func settle(_ attested: AttestedBatch, with settler: EVMSettler, deadline: ContinuousClock.Instant) async
+    private func settle(
+        _ attested: AttestedBatch, with settler: any SettlementTarget, deadline: ContinuousClock.Instant
+    ) async
         -> BatchStatus
     {
         var backoff = initialBackoff

@@ -5,8 +5,11 @@ public import Storage
 public enum TargetProgress: Sendable, Hashable {
     /// Transactions broadcast for the batch and not yet seen confirmed (newest last).
     case sent(nonce: UInt64, hashes: [Hash])
-    /// Recorded on chain: by our transaction (`transaction` set) or found there already.
-    case settled(transaction: Hash?, block: UInt64)
+    /// Solana transactions sent for one chunk, valid until block height `expiresAt`.
+    case submitted(expiresAt: UInt64, transactionIds: [String])
+    /// Recorded on chain: by our transaction (`transaction` set: EVM hash in hex, Solana id) or
+    /// found there already.
+    case settled(transaction: String?, block: UInt64)
     /// Refused for good (a bad attestation, a conflicting root); the reason says why.
     case failed(String)
 }
@@ -21,12 +24,15 @@ extension TargetProgress: CanonicalCodable {
             for hash in hashes { encoder.write(fixed: hash.bytes) }
         case .settled(let transaction, let block):
             encoder.write(UInt8(1))
-            encoder.write(transaction != nil)
-            if let transaction { encoder.write(fixed: transaction.bytes) }
+            encoder.write(transaction)
             encoder.write(block)
         case .failed(let reason):
             encoder.write(UInt8(2))
             encoder.write(reason)
+        case .submitted(let expiresAt, let transactionIds):
+            encoder.write(UInt8(3))
+            encoder.write(expiresAt)
+            encoder.write(transactionIds)
         }
     }
 
@@ -40,10 +46,16 @@ extension TargetProgress: CanonicalCodable {
             for _ in 0..<count { hashes.append(try! Hash(try decoder.readFixed(count: 32))) }
             self = .sent(nonce: nonce, hashes: hashes)
         case 1:
-            let transaction = try decoder.read(Bool.self) ? try! Hash(try decoder.readFixed(count: 32)) : nil
+            let transaction = try decoder.read(Bool.self) ? try decoder.read(String.self, maxLength: 128) : nil
             self = .settled(transaction: transaction, block: try decoder.read(UInt64.self))
         case 2:
             self = .failed(try decoder.read(String.self, maxLength: 4_096))
+        case 3:
+            let expiresAt = try decoder.read(UInt64.self)
+            let count = try decoder.readLength(limit: 1_024)
+            var ids: [String] = []
+            for _ in 0..<count { ids.append(try decoder.read(String.self, maxLength: 128)) }
+            self = .submitted(expiresAt: expiresAt, transactionIds: ids)
         case let tag:
             throw .unknownTag(offset: offset, tag: UInt64(tag), type: "TargetProgress")
         }

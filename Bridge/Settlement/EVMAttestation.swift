@@ -100,7 +100,7 @@ public enum EVMAttestation {
         for (position, signature) in signatures.enumerated() {
             let address = try signer(of: signature, digest: digest, position: position)
             if let last, !(last < address) { throw .signersNotAscending(position: position) }
-            guard let memberWeight = committee.weight(of: address) else { throw .notAMember(address) }
+            guard let memberWeight = committee.weight(of: address) else { throw .notAMember(description: "\(address)") }
             weight += memberWeight  // the committee's total fits in 64 bits
             last = address
         }

@@ -14,8 +14,8 @@ public enum SettlementError: Error, Equatable, Sendable, CustomStringConvertible
     case invalidCommittee(String)
     /// A signature that is malformed, has a high `s`, or does not recover.
     case badSignature(position: Int, reason: String)
-    /// A signature by an address that is not in the committee.
-    case notAMember(EthereumAddress)
+    /// A signature by a key that is not in the committee (an address or an Ed25519 key).
+    case notAMember(description: String)
     /// Signers not in strictly ascending address order (or a signer repeated).
     case signersNotAscending(position: Int)
     /// The signers' weights sum to less than the committee's threshold.
@@ -31,7 +31,7 @@ public enum SettlementError: Error, Equatable, Sendable, CustomStringConvertible
             "an inclusion proof for this batch has \(expected) hashes, not \(actual)"
         case .invalidCommittee(let reason): "invalid committee: \(reason)"
         case .badSignature(let position, let reason): "signature \(position): \(reason)"
-        case .notAMember(let address): "signer \(address) is not a member of the committee"
+        case .notAMember(let signer): "signer \(signer) is not a member of the committee"
         case .signersNotAscending(let position):
             "signature \(position): signers must be in strictly ascending address order"
         case .belowThreshold(let weight, let threshold):

@@ -70,7 +70,12 @@ struct SettleCommand: AsyncParsableCommand {
             let json = output.json
             let statuses = await Relayer(evm: [settler]).run(
                 batches, deadline: .now + .seconds(deadline),
-                report: { status in if !json { print(status.line) } })
+                report: { status in
+                    if !json {
+                        // Unbuffered: one line per batch as it happens, also into a pipe.
+                        FileHandle.standardOutput.write(Data((status.line + "\n").utf8))
+                    }
+                })
             let settled = statuses.filter { if case .settled = $0.outcome { true } else { false } }.count
             if json {
                 var report = Report()
@@ -88,7 +93,7 @@ struct SettleCommand: AsyncParsableCommand {
                         case .settled(let transaction, let block, let gasUsed):
                             entry.add("outcome", "settled")
                             entry.add("block", block)
-                            if let transaction { entry.add("transaction", "0x" + transaction.hex) }
+                            if let transaction { entry.add("transaction", transaction) }
                             if let gasUsed { entry.add("gasUsed", gasUsed) }
                         case .failed(let reason):
                             entry.add("outcome", "failed")
@@ -131,18 +136,20 @@ struct SettlementCommand: AsyncParsableCommand {
                 let text = String(decoding: try readInput(bytecode), as: UTF8.self)
                     .trimmingCharacters(in: .whitespacesAndNewlines)
                 let code = try hexArgument(text.hasPrefix("0x") ? String(text.dropFirst(2)) : text, name: "bytecode")
-                var addresses: [ABIValue] = []
-                var weights: [ABIValue] = []
+                var parsed: [(EthereumAddress, UInt64)] = []
                 var total: UInt64 = 0
                 for member in members {
                     let parts = member.split(separator: ":")
                     guard parts.count == 2, let weight = UInt64(parts[1]), weight > 0,
                         let address = try? EthereumAddress(parsing: String(parts[0]))
                     else { throw CommandFailure("--member \(member): expected ADDRESS:WEIGHT with a weight above 0") }
-                    addresses.append(.address(address))
-                    weights.append(.uint(UInt256(weight)))
+                    parsed.append((address, weight))
                     total += weight
                 }
+                // The contract wants members in ascending address order (no duplicate check needed).
+                parsed.sort { $0.0 < $1.0 }
+                let addresses: [ABIValue] = parsed.map { .address($0.0) }
+                let weights: [ABIValue] = parsed.map { .uint(UInt256($0.1)) }
                 guard !members.isEmpty else { throw CommandFailure("give at least one --member") }
                 let quorum = threshold ?? Committee.twoThirdsThreshold(totalWeight: total)
                 let arguments = try ABI.encode(

@@ -58,7 +58,7 @@ struct AttestationTests {
         let outsider = try Secp256k1.PrivateKey([UInt8](repeating: 0x77, count: 32))
         let withOutsider = try EVMAttestation.ordered(
             Array(signatures[0..<2]) + [EVMAttestation.sign(digest, with: outsider)], digest: digest)
-        #expect(throws: SettlementError.notAMember(outsider.publicKey.ethereumAddress)) {
+        #expect(throws: SettlementError.notAMember(description: "\(outsider.publicKey.ethereumAddress)")) {
             try EVMAttestation.verifyQuorum(withOutsider, digest: digest, committee: committee)
         }
         var badV = ordered[0]

@@ -1,5 +1,3 @@
-public import Primitives
-
 /// The three counts at the head of a message.
 public struct MessageHeader: Hashable, Sendable {
     public let requiredSignatures: UInt8

@@ -1,5 +1,3 @@
-public import Primitives
-
 /// Instructions of the native programs settlement uses.
 public enum SystemProgram {
     /// `Transfer { lamports }` (instruction 2) from `from` (signs) to `to`.

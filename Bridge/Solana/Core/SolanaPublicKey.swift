@@ -15,7 +15,7 @@ public struct SolanaPublicKey: Hashable, Sendable, Comparable, CustomStringConve
         try self.init(Base58.decode(text, maximumLength: 44))
     }
 
-    init(validated bytes: [UInt8]) { self.bytes = bytes }
+    package init(validated bytes: [UInt8]) { self.bytes = bytes }
 
     /// The key of an Ed25519 public key.
     public init(_ key: Ed25519.PublicKey) { self.bytes = key.bytes }

@@ -1,0 +1,76 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Starts the chain peers of `Tests/Peers` (real engines behind JSON-RPC on loopback) in the
+/// virtualenv that `make peers` creates under `.build/peers-venv`, and stops them.
+final class PeerProcess: @unchecked Sendable {
+    /// The repository root, found from this file.
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var python: String { root.appendingPathComponent(".build/peers-venv/bin/python").path }
+
+    struct Missing: Error, CustomStringConvertible {
+        var description: String {
+            "the peer virtualenv is missing: run `make peers` (make test does) to create .build/peers-venv"
+        }
+    }
+
+    let process = Process()
+    let port: Int
+    let logPath: String
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Runs `script` (in Tests/Peers) with `arguments` plus `--port 0 --ready-file …`, and waits
+    /// until it listens.
+    init(script: String, arguments: [String] = []) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.python) else { throw Missing() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "aether-peer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let ready = directory.appendingPathComponent("port").path
+        logPath = directory.appendingPathComponent("log").path
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: Self.python)
+        process.arguments =
+            [Self.root.appendingPathComponent("Tests/Peers/\(script)").path] + arguments + [
+                "--port", "0", "--ready-file", ready,
+            ]
+        let log = FileHandle(forWritingAtPath: logPath)
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: ready, encoding: .utf8),
+                let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
+                self.port = port
+                return
+            }
+            guard process.isRunning else { break }
+            usleep(50_000)
+        }
+        process.terminate()
+        let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        throw PeerFailure("\(script) did not start: \(output.suffix(2_000))")
+    }
+
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { stop() }
+}
+
+struct PeerFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -217,6 +217,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "ChainPeers",
+            path: "Bridge/Peers",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Relayer",
             dependencies: [
                 "Settlement", "EVM", "EVMClient", "Solana", "SolanaClient", "BridgeRPC", "RPC", "Storage", "Primitives",
@@ -252,6 +257,7 @@ let package = Package(
             dependencies: [
                 "Primitives", "Storage", "RocksDBStorage", "Simulator", "Consensus", "Chain", "Node", "RPC",
                 "DataAvailability", "CSodium", "CSecp256k1", "CRocksDB", "COpenSSL", "CIsal",
+                "ChainPeers", "Relayer", "Settlement", "EVM", "EVMClient", "Solana", "SolanaClient", "BridgeRPC",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Deploy/Benchmarks",
@@ -368,7 +374,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SettlementPeerTests",
-            dependencies: ["Relayer", "Settlement", "EVMClient", "BridgeRPC", "EVM", "Storage", "Primitives"],
+            dependencies: [
+                "Relayer", "Settlement", "EVMClient", "BridgeRPC", "EVM", "Solana", "SolanaClient", "Storage",
+                "Primitives",
+                "ChainPeers",
+            ],
             path: "Tests/SettlementPeerTests",
             swiftSettings: strictSettings
         ),

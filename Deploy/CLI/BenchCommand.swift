@@ -4,11 +4,14 @@ import Foundation
 import Node
 
 /// `aether bench <suite>`: speed targets measured beside their baselines, in one run.
-struct Bench: ParsableCommand {
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark suite; each figure is printed beside its baseline and their ratio.",
-        subcommands: [PrimitivesSuite.self, ConsensusSuite.self, LocalnetSuite.self, DataAvailabilitySuite.self]
+        subcommands: [
+            PrimitivesSuite.self, ConsensusSuite.self, LocalnetSuite.self, DataAvailabilitySuite.self,
+            SettlementSuite.self,
+        ]
     )
 
     struct PrimitivesSuite: ParsableCommand {
@@ -130,6 +133,30 @@ struct Bench: ParsableCommand {
                     workDirectory: directory)
                 let json = output.json
                 let report = try benchmark.run { line in
+                    if !json { FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
+                }
+                print(json ? report.json() : report.table())
+            }
+        }
+    }
+
+    struct SettlementSuite: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "settlement",
+            abstract: "Settlement on the local chain peers: gas per root and claim, Solana cost, batches per minute.",
+            discussion: """
+                Starts the py-evm and LiteSVM peers of Tests/Peers (run `make peers` first) and measures gas to \
+                record a batch root with a 3-of-4 and a 67-of-100 committee, gas per claim, Solana transactions \
+                and fees per 100 payouts, batches settled per minute and RPC round trips per batch. Run from the \
+                source checkout.
+                """)
+        @Flag(help: "Few batches, one repeat: checks the suite runs.") var quick = false
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await reportingErrors(json: output.json) {
+                let json = output.json
+                let report = try await SettlementBenchmark(configuration: quick ? .quick : .init()).run { line in
                     if !json { FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
                 }
                 print(json ? report.json() : report.table())

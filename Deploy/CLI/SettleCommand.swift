@@ -133,29 +133,20 @@ struct SettlementCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors(json: output.json) {
-                let text = String(decoding: try readInput(bytecode), as: UTF8.self)
-                    .trimmingCharacters(in: .whitespacesAndNewlines)
-                let code = try hexArgument(text.hasPrefix("0x") ? String(text.dropFirst(2)) : text, name: "bytecode")
-                var parsed: [(EthereumAddress, UInt64)] = []
-                var total: UInt64 = 0
+                let code = try SettlementDeployer.bytecode(path: bytecode)
+                var parsed: [(address: EthereumAddress, weight: UInt64)] = []
                 for member in members {
                     let parts = member.split(separator: ":")
                     guard parts.count == 2, let weight = UInt64(parts[1]), weight > 0,
                         let address = try? EthereumAddress(parsing: String(parts[0]))
                     else { throw CommandFailure("--member \(member): expected ADDRESS:WEIGHT with a weight above 0") }
                     parsed.append((address, weight))
-                    total += weight
                 }
-                // The contract wants members in ascending address order (no duplicate check needed).
-                parsed.sort { $0.0 < $1.0 }
-                let addresses: [ABIValue] = parsed.map { .address($0.0) }
-                let weights: [ABIValue] = parsed.map { .uint(UInt256($0.1)) }
                 guard !members.isEmpty else { throw CommandFailure("give at least one --member") }
+                let total = parsed.reduce(UInt64(0)) { $0 + $1.weight }
                 let quorum = threshold ?? Committee.twoThirdsThreshold(totalWeight: total)
-                let arguments = try ABI.encode(
-                    [.array(addresses), .array(weights), .uint(UInt256(quorum))], as: EVMAttestation.committeeTypes)
-                let transactor = try await evm.transactor()
-                let receipt = try await transactor.send(to: nil, data: code + arguments)
+                let receipt = try await SettlementDeployer.deploy(
+                    code, members: parsed, threshold: quorum, with: try await evm.transactor())
                 guard let contract = receipt.contractAddress else {
                     throw CommandFailure("the receipt has no contract address")
                 }

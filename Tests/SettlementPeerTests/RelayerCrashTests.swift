@@ -1,3 +1,4 @@
+import ChainPeers
 import EVM
 import Foundation
 import Primitives

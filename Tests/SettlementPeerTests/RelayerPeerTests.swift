@@ -1,4 +1,5 @@
 import BridgeRPC
+import ChainPeers
 import EVM
 import EVMClient
 import Foundation

@@ -1,3 +1,4 @@
+import ChainPeers
 import EVM
 import EVMClient
 import Foundation
@@ -21,9 +22,8 @@ struct SettlementFixture {
 
     static var bytecode: [UInt8] {
         get throws {
-            let path = PeerProcess.root.appendingPathComponent("Bridge/Contracts/build/BatchSettlement.bin").path
-            let text = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            return try Hex.decode(text.hasPrefix("0x") ? String(text.dropFirst(2)) : text)
+            try SettlementDeployer.bytecode(
+                path: PeerProcess.root.appendingPathComponent("Bridge/Contracts/build/BatchSettlement.bin").path)
         }
     }
 
@@ -40,11 +40,8 @@ struct SettlementFixture {
         let relayer = try await EVMTransactor(
             client: client, key: relayerKey, chainId: chainId,
             options: EVMTransactorOptions(pollInterval: .milliseconds(20)))
-        let members = committeeKeys.map(\.publicKey.ethereumAddress).sorted()
-        let constructor = try ABI.encode(
-            [.array(members.map { .address($0) }), .array(members.map { _ in .uint(1) }), .uint(3)],
-            as: EVMAttestation.committeeTypes)
-        let receipt = try await relayer.send(to: nil, data: try bytecode + constructor)
+        let receipt = try await SettlementDeployer.deploy(
+            try bytecode, members: committeeKeys.map { ($0.publicKey.ethereumAddress, 1) }, threshold: 3, with: relayer)
         guard let contract = receipt.contractAddress else { throw PeerFailure("deployment has no contract address") }
         _ = try await relayer.send(to: contract, data: [], value: funding)
         return SettlementFixture(

@@ -1,33 +1,35 @@
-import Foundation
+public import Foundation
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Starts the chain peers of `Tests/Peers` (real engines behind JSON-RPC on loopback) in the
-/// virtualenv that `make peers` creates under `.build/peers-venv`, and stops them.
-final class PeerProcess: @unchecked Sendable {
-    /// The repository root, found from this file.
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+/// Starts the chain peers of `Tests/Peers` (real engines behind JSON-RPC on loopback: py-evm,
+/// LiteSVM, a fault-injecting proxy) in the virtualenv that `make peers` creates under
+/// `.build/peers-venv`, and stops them. For the settlement tests and `aether bench settlement`,
+/// run from a source checkout.
+public final class PeerProcess: @unchecked Sendable {
+    /// The repository root, found from this file (Bridge/Peers/PeerProcess.swift).
+    public static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static var python: String { root.appendingPathComponent(".build/peers-venv/bin/python").path }
+    public static var python: String { root.appendingPathComponent(".build/peers-venv/bin/python").path }
 
-    struct Missing: Error, CustomStringConvertible {
-        var description: String {
+    public struct Missing: Error, CustomStringConvertible {
+        public var description: String {
             "the peer virtualenv is missing: run `make peers` (make test does) to create .build/peers-venv"
         }
     }
 
     let process = Process()
-    let port: Int
-    let logPath: String
+    public let port: Int
+    public let logPath: String
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
     /// Runs `script` (in Tests/Peers) with `arguments` plus `--port 0 --ready-file …`, and waits
     /// until it listens.
-    init(script: String, arguments: [String] = []) throws {
+    public init(script: String, arguments: [String] = []) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.python) else { throw Missing() }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "aether-peer-\(UUID().uuidString)")
@@ -60,7 +62,7 @@ final class PeerProcess: @unchecked Sendable {
         throw PeerFailure("\(script) did not start: \(output.suffix(2_000))")
     }
 
-    func stop() {
+    public func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -70,7 +72,8 @@ final class PeerProcess: @unchecked Sendable {
     deinit { stop() }
 }
 
-struct PeerFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+/// A peer that did not start or answered out of line.
+public struct PeerFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

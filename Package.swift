@@ -270,7 +270,7 @@ let package = Package(
                 "ChainConfiguration", "Chain", "Staking", "DataAvailability", "DataAvailabilityModule",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                "Settlement", "Relayer", "EVMClient", "EVM",
+                "Settlement", "Relayer", "EVMClient", "EVM", "Solana", "SolanaClient",
             ],
             path: "Deploy/CLI",
             swiftSettings: strictSettings

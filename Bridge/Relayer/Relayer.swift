@@ -15,7 +15,8 @@ public struct BatchStatus: Sendable, Hashable {
         switch outcome {
         case .settled(let transaction, let block, let gasUsed):
             let by = transaction.map { " by \($0)" } ?? " (already on chain)"
-            let gas = gasUsed.map { ", \($0) gas" } ?? ""
+            let unit = target.hasPrefix("solana:") ? "lamports in fees" : "gas"
+            let gas = gasUsed.map { ", \($0) \(unit)" } ?? ""
             return "batch \(batchId) \(target): settled in block \(block)\(by)\(gas)"
         case .failed(let reason): return "batch \(batchId) \(target): FAILED: \(reason)"
         case .retry(let reason):

@@ -3,9 +3,12 @@ import EVM
 import EVMClient
 import Foundation
 import Primitives
+import RPC
 import Relayer
 import RocksDBStorage
 import Settlement
+import Solana
+import SolanaClient
 import Storage
 
 /// Where an EVM target is and who pays its gas: shared by the settlement commands.
@@ -35,6 +38,31 @@ func readSecp256k1Key(path: String) throws -> Secp256k1.PrivateKey {
     }
 }
 
+/// An Ed25519 key stored as its 32-byte seed in hex.
+func readEd25519Seed(path: String) throws -> Ed25519.PrivateKey {
+    let text = String(decoding: try readInput(path), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    let digits = text.hasPrefix("0x") ? String(text.dropFirst(2)) : text
+    do { return try Ed25519.PrivateKey(seed: Hex.decode(digits, count: 32)) } catch {
+        throw CommandFailure("\(path): not an Ed25519 seed (64 hex digits): \(error)")
+    }
+}
+
+/// A committee file: `{"epoch": 0, "threshold": 3, "members": [{"evm": "0x…", "ed25519": "<base58>", "weight": 1}]}`.
+func readCommittee(path: String) throws -> Committee {
+    let value = try JSONValue(parsing: try readInput(path))
+    guard let entries = value["members"]?.arrayValue, let threshold = value["threshold"]?.uint64Value else {
+        throw CommandFailure("\(path): a committee has \"members\" and \"threshold\"")
+    }
+    let members = try entries.enumerated().map { index, entry in
+        guard let evm = entry["evm"]?.stringValue, let address = try? EthereumAddress(parsing: evm),
+            let ed25519 = entry["ed25519"]?.stringValue, let bytes = try? Base58.decode(ed25519),
+            let key = try? Ed25519.PublicKey(bytes), let weight = entry["weight"]?.uint64Value
+        else { throw CommandFailure("\(path): member \(index) needs evm, ed25519 (base58) and weight") }
+        return CommitteeMember(evmAddress: address, ed25519Key: key, weight: weight)
+    }
+    return try Committee(epoch: value["epoch"]?.uint64Value ?? 0, members: members, threshold: threshold)
+}
+
 func contractArgument(_ text: String) throws -> EthereumAddress {
     do { return try EthereumAddress(parsing: text) } catch { throw CommandFailure("--evm-contract: \(error)") }
 }
@@ -52,8 +80,20 @@ struct SettleCommand: AsyncParsableCommand {
             Exits 1 when any batch is left unsettled or refused.
             """)
     @Option(help: "A batch file (JSON).") var source: String
-    @OptionGroup var evm: EVMTargetOptions
-    @Option(name: .customLong("evm-contract"), help: "The settlement contract's address.") var contract: String
+    @Option(name: .customLong("evm-rpc"), help: "An EVM chain's JSON-RPC URL (settles there when given).")
+    var evmRPC: String?
+    @Option(name: .customLong("evm-chain-id"), help: "The EVM chain id to sign for (checked against the node).")
+    var evmChainId: UInt64?
+    @Option(name: .customLong("evm-key-file"), help: "The EVM sender's secp256k1 key as hex.") var evmKeyFile: String?
+    @Option(name: .customLong("evm-contract"), help: "The settlement contract's address.") var contract: String?
+    @Option(name: .customLong("confirmations"), help: "EVM blocks on top of a receipt before it counts.")
+    var confirmations: UInt64 = 1
+    @Option(name: .customLong("solana-rpc"), help: "A Solana cluster's JSON-RPC URL (settles there when given).")
+    var solanaRPC: String?
+    @Option(name: .customLong("solana-key-file"), help: "The Solana payer's Ed25519 seed (32 bytes) as hex.")
+    var solanaKeyFile: String?
+    @Option(name: .customLong("solana-committee"), help: "The committee (JSON) whose attestations Solana payouts need.")
+    var solanaCommittee: String?
     @Option(help: "The relayer's progress store (a directory).") var state = "settlement-state"
     @Option(help: "Seconds to keep retrying transient failures.") var deadline: Int = 300
     @OptionGroup var output: OutputOptions
@@ -61,14 +101,34 @@ struct SettleCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors(json: output.json) {
             let batches = try BatchFile.read(path: source)
-            let deployment = EVMDeployment(chainId: evm.chainId, contract: try contractArgument(contract))
             try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
             let store = try RocksDBStore(path: state, columns: [.default, RelayerStore.column])
             defer { store.close() }
-            let settler = EVMSettler(
-                deployment: deployment, transactor: try await evm.transactor(), store: RelayerStore(store: store))
+            var targets: [any SettlementTarget] = []
+            if let evmRPC {
+                guard let evmChainId, let evmKeyFile, let contract else {
+                    throw CommandFailure("--evm-rpc needs --evm-chain-id, --evm-key-file and --evm-contract")
+                }
+                let transactor = try await EVMTransactor(
+                    client: EVMRPCClient(url: evmRPC), key: try readSecp256k1Key(path: evmKeyFile), chainId: evmChainId,
+                    options: EVMTransactorOptions(confirmations: confirmations))
+                targets.append(
+                    EVMSettler(
+                        deployment: EVMDeployment(chainId: evmChainId, contract: try contractArgument(contract)),
+                        transactor: transactor, store: RelayerStore(store: store)))
+            }
+            if let solanaRPC {
+                guard let solanaKeyFile, let solanaCommittee else {
+                    throw CommandFailure("--solana-rpc needs --solana-key-file and --solana-committee")
+                }
+                targets.append(
+                    try await SolanaSettler(
+                        client: SolanaRPCClient(url: solanaRPC), payer: try readEd25519Seed(path: solanaKeyFile),
+                        committee: try readCommittee(path: solanaCommittee), store: RelayerStore(store: store)))
+            }
+            guard !targets.isEmpty else { throw CommandFailure("give --evm-rpc, --solana-rpc or both") }
             let json = output.json
-            let statuses = await Relayer(evm: [settler]).run(
+            let statuses = await Relayer(targets: targets).run(
                 batches, deadline: .now + .seconds(deadline),
                 report: { status in
                     if !json {
@@ -166,25 +226,39 @@ struct SettlementCommand: AsyncParsableCommand {
             abstract: "Sign a batch file's batches for an EVM deployment with committee keys (development).",
             discussion: """
                 On a network the L1 committee signs finalized batches; this command does the same with key \
-                files at hand, for localnets and tests. Existing attestations for other deployments are kept.
+                files at hand, for localnets and tests. Existing attestations for other targets are kept.
                 """)
         @Option(help: "The batch file to sign.") var batches: String
         @Option(name: .customLong("key-file"), help: "A committee member's secp256k1 key file (repeat).")
-        var keyFiles: [String]
-        @Option(name: .customLong("evm-chain-id")) var chainId: UInt64
-        @Option(name: .customLong("evm-contract")) var contract: String
+        var keyFiles: [String] = []
+        @Option(name: .customLong("evm-chain-id")) var chainId: UInt64?
+        @Option(name: .customLong("evm-contract")) var contract: String?
+        @Option(name: .customLong("solana-key-file"), help: "A committee member's Ed25519 seed file (repeat).")
+        var solanaKeyFiles: [String] = []
+        @Option(name: .customLong("solana-genesis"), help: "The Solana cluster's genesis hash (base58).")
+        var solanaGenesis: String?
         @Option(name: .shortAndLong, help: "Where to write the signed file ('-' for standard output).") var out = "-"
 
         func run() throws {
             try reportingErrors(json: false) {
-                let keys = try keyFiles.map(readSecp256k1Key(path:))
-                let deployment = EVMDeployment(chainId: chainId, contract: try contractArgument(contract))
-                let signed = try BatchFile.read(path: batches).map { attested in
-                    var signatures = attested.evmSignatures
-                    signatures[deployment] =
-                        AttestedBatch.sign(attested.batch, keys: keys, deployments: [deployment])
-                        .evmSignatures[deployment]
-                    return AttestedBatch(batch: attested.batch, evmSignatures: signatures)
+                var signed = try BatchFile.read(path: batches)
+                guard !keyFiles.isEmpty || !solanaKeyFiles.isEmpty else {
+                    throw CommandFailure("give --key-file (EVM) or --solana-key-file keys to sign with")
+                }
+                if !keyFiles.isEmpty {
+                    guard let chainId, let contract else {
+                        throw CommandFailure("EVM keys need --evm-chain-id and --evm-contract")
+                    }
+                    let keys = try keyFiles.map(readSecp256k1Key(path:))
+                    let deployment = EVMDeployment(chainId: chainId, contract: try contractArgument(contract))
+                    signed = signed.map { $0.signed(for: deployment, keys: keys) }
+                }
+                if !solanaKeyFiles.isEmpty {
+                    guard let solanaGenesis, let genesis = try? Base58.decode(solanaGenesis), genesis.count == 32 else {
+                        throw CommandFailure("Solana keys need --solana-genesis (32 bytes in base58)")
+                    }
+                    let keys = try solanaKeyFiles.map(readEd25519Seed(path:))
+                    signed = signed.map { $0.signed(for: SolanaCluster(genesisHash: genesis), keys: keys) }
                 }
                 let bytes = BatchFile.encode(signed)
                 if out == "-" {

@@ -377,7 +377,7 @@ let package = Package(
             dependencies: [
                 "Relayer", "Settlement", "EVMClient", "BridgeRPC", "EVM", "Solana", "SolanaClient", "Storage",
                 "Primitives",
-                "ChainPeers",
+                "ChainPeers", "RPC",
             ],
             path: "Tests/SettlementPeerTests",
             swiftSettings: strictSettings

@@ -4,6 +4,7 @@ import EVM
 import EVMClient
 import Foundation
 import Primitives
+import RPC
 import Relayer
 import Settlement
 import Storage
@@ -149,18 +150,20 @@ struct RelayerPeerTests {
     }
 
     @Test(
-        "with an endpoint that drops a third of requests (half after acting) and fails some, every batch settles exactly once"
+        "with an endpoint that drops a third of requests (half after acting), fails and stalls some, every batch settles exactly once"
     )
     func faultyEndpoint() async throws {
         let fixture = try await SettlementFixture.start()
         defer { fixture.peer.stop() }
         let proxy = try PeerProcess(
             script: "flaky_proxy.py",
-            arguments: ["--target", fixture.peer.url, "--drop", "0.33", "--fail", "0.1", "--seed", "7"])
+            arguments: [
+                "--target", fixture.peer.url, "--drop", "0.33", "--fail", "0.1", "--stall", "0.03", "--seed", "7",
+            ])
         defer { proxy.stop() }
         let client = EVMRPCClient(
             url: proxy.url,
-            policy: JSONRPCPolicy(requestTimeout: .seconds(5), maximumAttempts: 8, initialBackoff: .milliseconds(20)))
+            policy: JSONRPCPolicy(requestTimeout: .seconds(2), maximumAttempts: 8, initialBackoff: .milliseconds(20)))
         let transactor = try await EVMTransactor(
             client: client, key: SettlementFixture.relayerKey, chainId: SettlementFixture.chainId,
             options: EVMTransactorOptions(pollInterval: .milliseconds(20)))
@@ -181,5 +184,42 @@ struct RelayerPeerTests {
             #expect(try await fixture.recordings(of: attested.batch.batchId) == 1)
             #expect(try await fixture.recordedRoot(attested.batch.batchId) == attested.batch.root)
         }
+    }
+}
+
+@Suite("EVM transactor against reorgs", .serialized)
+struct ReorgTests {
+    @Test("a receipt reorged out before its confirmations is not taken; the transaction is mined again, once")
+    func reorg() async throws {
+        let peer = try PeerProcess(script: "evm_rpc_shim.py", arguments: ["--chain-id", "31337"])
+        defer { peer.stop() }
+        let client = EVMRPCClient(url: peer.url)
+        let sender = try await EVMTransactor(
+            client: client, key: SettlementFixture.relayerKey, chainId: 31_337,
+            options: EVMTransactorOptions(confirmations: 3, pollInterval: .milliseconds(20)))
+        let recipient = try EthereumAddress([UInt8](repeating: 0x24, count: 20))
+        let snapshot = try await client.rpc.call("evm_snapshot")
+        let task = Task { try await sender.send(to: recipient, data: [], value: UInt256(777)) }
+        // Wait until it is mined (block 1), then orphan that block and build three empty ones.
+        var first: UInt64 = 0
+        while first == 0 {
+            first = try await client.blockNumber()
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        _ = try await client.rpc.call("evm_revert", [snapshot])
+        _ = try await client.rpc.call("evm_mine", ["0x3"])
+        // The transactor sees block 1's hash change, rebroadcasts, and the transaction lands in
+        // block 4; three more blocks confirm it.
+        var mined = false
+        for _ in 0..<500 where !mined {
+            try await Task.sleep(for: .milliseconds(20))
+            mined = try await client.blockNumber() >= 4
+        }
+        #expect(mined)
+        _ = try await client.rpc.call("evm_mine", ["0x3"])
+        let receipt = try await task.value
+        #expect(receipt.blockNumber == 4 && receipt.succeeded)
+        #expect(try await client.balance(of: recipient) == UInt256(777))
+        #expect(try await client.transactionCount(of: SettlementFixture.relayerKey.publicKey.ethereumAddress) == 1)
     }
 }

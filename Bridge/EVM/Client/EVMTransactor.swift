@@ -115,6 +115,7 @@ public actor EVMTransactor {
         var fees = try await quote()
         var nonce = try await takeNonce()
         var hashes: [Hash] = []
+        var lastRaw: [UInt8]?
         let clock = ContinuousClock()
         let start = clock.now
         var lastBroadcast = start
@@ -126,10 +127,13 @@ public actor EVMTransactor {
             switch try await submit(signed) {
             case .accepted:
                 hashes.append(signed.hash)
+                lastRaw = signed.rawEncoding
                 await sent(EVMSentTransaction(nonce: nonce, hash: signed.hash, fees: fees))
             case .nonceUsed:
                 // Either one of ours for this nonce landed, or someone else took it.
-                if let receipt = try await firstReceipt(hashes) { return try await confirm(receipt, hashes: hashes) }
+                if let receipt = try await firstReceipt(hashes) {
+                    return try await confirm(receipt, hashes: hashes, rebroadcast: lastRaw)
+                }
                 nextNonce = nil
                 nonce = try await takeNonce()
                 hashes.removeAll()
@@ -143,7 +147,9 @@ public actor EVMTransactor {
             }
             lastBroadcast = clock.now
             while true {
-                if let receipt = try await firstReceipt(hashes) { return try await confirm(receipt, hashes: hashes) }
+                if let receipt = try await firstReceipt(hashes) {
+                    return try await confirm(receipt, hashes: hashes, rebroadcast: lastRaw)
+                }
                 if clock.now - start > options.timeout { throw .timedOut(nonce: nonce, hashes: hashes) }
                 if clock.now - lastBroadcast > options.bumpAfter {
                     guard let raised = options.fees.bump(fees, current: try await quote()) else {
@@ -231,7 +237,10 @@ public actor EVMTransactor {
 
     /// Waits until `receipt` is `confirmations` deep and still in the canonical chain; follows it
     /// if a reorg moved it, and throws `.reverted` for a failed execution.
-    private func confirm(_ first: EVMReceipt, hashes: [Hash]) async throws(EVMSendError) -> EVMReceipt {
+    private func confirm(_ first: EVMReceipt, hashes: [Hash], rebroadcast raw: [UInt8]? = nil)
+        async throws(EVMSendError)
+        -> EVMReceipt
+    {
         var receipt = first
         while true {
             let head: UInt64
@@ -243,11 +252,13 @@ public actor EVMTransactor {
                     guard receipt.succeeded else { throw .reverted(receipt) }
                     return receipt
                 }
-                // Reorged out: wait for it (or a replacement) to be mined again.
+                // Reorged out: wait for it (or a replacement) to be mined again. A node that dropped
+                // it with the orphaned block gets the same signed bytes again (harmless if it kept it).
                 if let again = try await firstReceipt(hashes) {
                     receipt = again
                     continue
                 }
+                if let raw { _ = try? await client.sendRawTransaction(raw) }
             }
             try? await Task.sleep(for: options.pollInterval)
         }

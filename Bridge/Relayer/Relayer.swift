@@ -60,7 +60,11 @@ public struct Relayer: Sendable {
         var statuses: [BatchStatus] = []
         for attested in batches {
             for settler in targets {
+                let start = ContinuousClock.now
                 let status = await settle(attested, with: settler, deadline: deadline)
+                let elapsed = (ContinuousClock.now - start).components
+                Timer(label: "aether_settlement_batch_seconds", dimensions: [("target", settler.targetName)])
+                    .recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
                 Counter(
                     label: "aether_settlement_batches_total",
                     dimensions: [

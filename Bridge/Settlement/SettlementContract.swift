@@ -1,5 +1,5 @@
 public import EVM
-public import Primitives
+internal import Primitives
 
 /// The calls of the EVM settlement contract (`Bridge/Contracts/BatchSettlement.vy`) as ABI
 /// functions, and the call data built from settlement values.

@@ -1,5 +1,3 @@
-public import Primitives
-
 /// Why a settlement batch, proof or attestation is refused.
 public enum SettlementError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A batch with no payouts, or more than `SettlementBatch.maximumPayouts`.

@@ -2,7 +2,9 @@ import ArgumentParser
 import EVM
 import EVMClient
 import Foundation
+import Metrics
 import Primitives
+import Prometheus
 import RPC
 import Relayer
 import RocksDBStorage
@@ -96,11 +98,22 @@ struct SettleCommand: AsyncParsableCommand {
     var solanaCommittee: String?
     @Option(help: "The relayer's progress store (a directory).") var state = "settlement-state"
     @Option(help: "Seconds to keep retrying transient failures.") var deadline: Int = 300
+    @Option(
+        name: .customLong("metrics-file"),
+        help: "Write Prometheus metrics (aether_settlement_*) here when the run ends (textfile-collector format).")
+    var metricsFile: String?
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         try await reportingErrors(json: output.json) {
             let batches = try BatchFile.read(path: source)
+            let registry = PrometheusCollectorRegistry()
+            if metricsFile != nil { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }
+            defer {
+                if let metricsFile {
+                    _ = FileManager.default.createFile(atPath: metricsFile, contents: Data(registry.emitToBuffer()))
+                }
+            }
             try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
             let store = try RocksDBStore(path: state, columns: [.default, RelayerStore.column])
             defer { store.close() }

@@ -222,4 +222,30 @@ struct CLITests {
         }
         for row in rows { #expect((row["value"] as? Double ?? 0) > 0, "\(row)") }
     }
+
+    @Test("the channels benchmark runs and reports verified meter ticks and signed updates beside their baselines")
+    func channelsBenchmark() throws {
+        let result = try run("bench", "channels", "--quick", "--json")
+        #expect(result.status == 0, "\(result.standardError)")
+        let rows = try #require(try result.json()["rows"] as? [[String: Any]])
+        let names = rows.compactMap { $0["name"] as? String }
+        #expect(names.contains { $0.hasPrefix("meter tick verified") }, "\(names)")
+        #expect(names.contains { $0.hasPrefix("signed update") }, "\(names)")
+        for row in rows {
+            #expect((row["value"] as? Double ?? 0) > 0, "\(row)")
+            #expect((row["baselineValue"] as? Double ?? 0) > 0, "\(row)")
+        }
+    }
+
+    @Test("the settlement benchmark runs against the chain peers and meets its gas targets")
+    func settlementBenchmark() throws {
+        let result = try run("bench", "settlement", "--quick", "--json")
+        #expect(result.status == 0, "\(result.standardError)")
+        let rows = try #require(try result.json()["rows"] as? [[String: Any]])
+        #expect(rows.count >= 9)
+        for row in rows {
+            #expect((row["value"] as? Double ?? 0) > 0, "\(row)")
+            if row["target"] is String { #expect(row["meetsTarget"] as? Bool == true, "\(row)") }
+        }
+    }
 }

@@ -1,5 +1,5 @@
 import NIOCore
-public import NetworkCore
+internal import NetworkCore
 import Primitives
 
 /// What a `PeerChannelHandler` reports to its owner (the node). Called on the channel's event loop.

@@ -1,8 +1,8 @@
 import Primitives
 import Testing
 
-@testable import PeerNetwork
 @testable import NetworkCore
+@testable import PeerNetwork
 
 /// The Aether handshake tested as a pure state machine: two machines exchange frames in memory.
 @Suite("Handshake state machine")

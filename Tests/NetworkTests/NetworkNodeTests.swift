@@ -3,8 +3,8 @@ import NIOPosix
 import Primitives
 import Testing
 
-@testable import PeerNetwork
 @testable import NetworkCore
+@testable import PeerNetwork
 
 /// Real sockets on 127.0.0.1 with ports picked by the kernel.
 @Suite("Network node over loopback")

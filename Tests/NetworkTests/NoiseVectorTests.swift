@@ -2,8 +2,8 @@ import Foundation
 import Primitives
 import Testing
 
-@testable import PeerNetwork
 @testable import NetworkCore
+@testable import PeerNetwork
 
 @Suite("Noise XX against published vectors")
 struct NoiseVectorTests {

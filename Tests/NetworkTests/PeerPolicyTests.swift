@@ -1,8 +1,8 @@
 import Primitives
 import Testing
 
-@testable import PeerNetwork
 @testable import NetworkCore
+@testable import PeerNetwork
 
 @Suite("Rate limits, scores, de-duplication, framing")
 struct PeerPolicyTests {

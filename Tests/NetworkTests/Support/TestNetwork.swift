@@ -4,8 +4,8 @@ import Primitives
 import Synchronization
 import Testing
 
-@testable import PeerNetwork
 @testable import NetworkCore
+@testable import PeerNetwork
 
 /// The chain id every socket test uses.
 let testChainId = "aether-test"

@@ -112,6 +112,7 @@ let package = Package(
             name: "Staking",
             dependencies: [
                 "Primitives", "Storage", "Chain", "Consensus", "ChainConfiguration", "DataAvailabilityModule",
+                "ChannelAdjudicator",
             ],
             path: "L1/Staking",
             exclude: ["README.md"],
@@ -239,6 +240,12 @@ let package = Package(
 
         // MARK: - Channels
         .target(
+            name: "ChannelAdjudicator",
+            dependencies: ["ChannelCore", "ChannelMetering", "Chain", "Primitives", "Storage"],
+            path: "Channels/Adjudicator",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "ChannelCore",
             dependencies: ["Primitives"],
             path: "Channels/Core",
@@ -330,7 +337,7 @@ let package = Package(
             name: "StakingTests",
             dependencies: [
                 "Staking", "ChainConfiguration", "Chain", "Consensus", "Storage", "Primitives", "DataAvailability",
-                "DataAvailabilityModule",
+                "DataAvailabilityModule", "ChannelAdjudicator", "ChannelCore", "ChannelMetering",
             ],
             path: "Tests/StakingTests",
             swiftSettings: strictSettings

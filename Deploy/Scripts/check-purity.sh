@@ -23,7 +23,7 @@ declare -A PURE_TARGETS=(
     [L1/Simulator]="Primitives Consensus Chain Storage Application"
     [L1/Configuration]="Primitives"
     [L1/Network/Core]="Primitives Crypto"
-    [L1/Staking]="Primitives Storage Chain Consensus ChainConfiguration Synchronization DataAvailabilityModule"
+    [L1/Staking]="Primitives Storage Chain Consensus ChainConfiguration Synchronization DataAvailabilityModule ChannelAdjudicator"
     [L1/DataAvailability/Module]="Primitives Chain Storage DataAvailability"
     [L1/DataAvailability/Core]="Primitives CIsal"
     [Bridge/EVM/Core]="Primitives"
@@ -31,6 +31,7 @@ declare -A PURE_TARGETS=(
     [Bridge/Solana/Core]="Primitives"
     [Channels/Core]="Primitives"
     [Channels/Metering]="Primitives ChannelCore"
+    [Channels/Adjudicator]="Primitives ChannelCore ChannelMetering Chain Storage"
 )
 
 # C module -> the one file allowed to import it.

@@ -1,5 +1,6 @@
 public import Chain
 public import ChainConfiguration
+internal import ChannelAdjudicator
 public import Consensus
 internal import DataAvailabilityModule
 internal import Primitives
@@ -147,10 +148,11 @@ extension ChainConfiguration.Genesis {
 
 extension Staking {
     /// The L1's application modules, in hook order: the bank (blocking transfers into the
-    /// staking pool), staking, and data availability (domains' block commitments).
+    /// staking pool and the channel escrow), staking, data availability (domains' block
+    /// commitments) and the channel adjudicator.
     public static func l1Modules() -> (modules: [any ApplicationModule], feeKeeper: Bank) {
-        let bank = Bank(blockedRecipients: [pool])
-        return ([bank, Staking(), DataAvailabilityModule(domains: DomainKeeper())], bank)
+        let bank = Bank(blockedRecipients: [pool, Adjudicator.escrow])
+        return ([bank, Staking(), DataAvailabilityModule(domains: DomainKeeper()), Adjudicator()], bank)
     }
 
     /// The L1 state machine: accounts, bank and staking.

@@ -159,7 +159,12 @@ struct NetworkNodeTests {
         let a = try await TestNode(validators: [attacker.publicKey])
         for _ in 0..<2 {
             let (raw, _) = try await RawConnection.established(port: a.port, expected: a.key, as: attacker)
-            try await raw.write([0xff, 0xff, 0xff, 0xff])
+            do {
+                try await raw.write([0xff, 0xff, 0xff, 0xff])
+            } catch let error as ChannelError {
+                // On a loaded machine the node may already have closed the link: the frame was bad all the same.
+                #expect(error == .ioOnClosedChannel || error == .eof, "unexpected channel error \(error)")
+            }
             #expect(await eventually { raw.isClosed })
             await raw.close()
         }

@@ -82,12 +82,16 @@ struct StakingChain {
     }
 
     /// A chain whose genesis bonds `validators` and funds `accounts` with SWR.
-    init(parameters: Staking.Parameters = testParameters(), validators: [TestValidator], swr: [(TestAccount, UInt64)])
-        throws
-    {
+    init(
+        parameters: Staking.Parameters = testParameters(), validators: [TestValidator], swr: [(TestAccount, UInt64)],
+        aic: [(TestAccount, UInt64)] = []
+    ) throws {
         var bank = Bank.Genesis()
         for (account, amount) in swr {
             bank.balances.append(Bank.Balance(address: account.address, denomination: .swr, amount: amount))
+        }
+        for (account, amount) in aic {
+            bank.balances.append(Bank.Balance(address: account.address, denomination: .aic, amount: amount))
         }
         let staked = validators.reduce(0) { $0 + $1.stake }
         bank.balances.append(Bank.Balance(address: Staking.pool, denomination: .swr, amount: staked))

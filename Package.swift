@@ -240,6 +240,12 @@ let package = Package(
 
         // MARK: - Channels
         .target(
+            name: "ChannelWatchtower",
+            dependencies: ["ChannelAdjudicator", "ChannelCore", "Primitives"],
+            path: "Channels/Watchtower",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "ChannelAdjudicator",
             dependencies: ["ChannelCore", "ChannelMetering", "Chain", "Primitives", "Storage"],
             path: "Channels/Adjudicator",
@@ -280,7 +286,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
-                "Settlement", "Relayer", "EVMClient", "EVM", "Solana", "SolanaClient",
+                "Settlement", "Relayer", "EVMClient", "EVM", "Solana", "SolanaClient", "ChannelAdjudicator",
+                "ChannelWatchtower",
+                "ChannelCore",
             ],
             path: "Deploy/CLI",
             swiftSettings: strictSettings
@@ -337,7 +345,7 @@ let package = Package(
             name: "StakingTests",
             dependencies: [
                 "Staking", "ChainConfiguration", "Chain", "Consensus", "Storage", "Primitives", "DataAvailability",
-                "DataAvailabilityModule", "ChannelAdjudicator", "ChannelCore", "ChannelMetering",
+                "DataAvailabilityModule", "ChannelAdjudicator", "ChannelWatchtower", "ChannelCore", "ChannelMetering",
             ],
             path: "Tests/StakingTests",
             swiftSettings: strictSettings

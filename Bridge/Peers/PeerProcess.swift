@@ -37,11 +37,19 @@ public final class PeerProcess: @unchecked Sendable {
         let ready = directory.appendingPathComponent("port").path
         logPath = directory.appendingPathComponent("log").path
         FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Self.python)
-        process.arguments =
-            [Self.root.appendingPathComponent("Tests/Peers/\(script)").path] + arguments + [
+        // At a lower priority: the peers are CPU-hungry Python, and the tests beside them time things.
+        let nice = "/usr/bin/nice"
+        let command =
+            [Self.python, Self.root.appendingPathComponent("Tests/Peers/\(script)").path] + arguments + [
                 "--port", "0", "--ready-file", ready,
             ]
+        if FileManager.default.isExecutableFile(atPath: nice) {
+            process.executableURL = URL(fileURLWithPath: nice)
+            process.arguments = ["-n", "10"] + command
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.python)
+            process.arguments = Array(command.dropFirst())
+        }
         let log = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = log
         process.standardError = log

@@ -10,7 +10,7 @@ struct Aether: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             NodeCommand.self, Localnet.self, TxCommand.self, QueryCommand.self, Keys.self, Util.self, Sim.self,
-            Bench.self, DACommand.self, SettleCommand.self, SettlementCommand.self,
+            Bench.self, DACommand.self, SettleCommand.self, SettlementCommand.self, WatchtowerCommand.self,
         ]
     )
 }

@@ -32,6 +32,7 @@ declare -A PURE_TARGETS=(
     [Channels/Core]="Primitives"
     [Channels/Metering]="Primitives ChannelCore"
     [Channels/Adjudicator]="Primitives ChannelCore ChannelMetering Chain Storage"
+    [Channels/Watchtower]="Primitives ChannelCore ChannelAdjudicator"
 )
 
 # C module -> the one file allowed to import it.

@@ -2,6 +2,7 @@ import Chain
 import ChannelAdjudicator
 import ChannelCore
 import ChannelMetering
+import ChannelWatchtower
 import Primitives
 import Staking
 import Testing
@@ -268,5 +269,71 @@ struct AdjudicatorTests {
         #expect(withdrawnTotal + undisputed == deposited)
         let total = try [Self.alice, Self.bob, Self.keeper].reduce(UInt64(0)) { $0 + (try Self.aic(chain, $1)) }
         #expect(total + undisputed == 3_000_000)
+    }
+}
+
+/// The watchtower's core against the adjudicator on the L1 state machine: it refutes for a client
+/// that is offline, drives meter progress, concludes and withdraws.
+@Suite("Channel watchtower")
+struct WatchtowerTests {
+    typealias Channel = AdjudicatorTests.Channel
+
+    /// Runs the watchtower for `id` until it has nothing to do, sending as `sender`.
+    static func drive(_ tower: Watchtower, _ id: Hash, _ chain: inout StakingChain, as sender: TestAccount) throws
+        -> Int
+    {
+        var sent = 0
+        for _ in 0..<10 {
+            let record = try AdjudicatorTests.record(chain, id)
+            let actions = tower.actions(channelID: id, record: record, height: chain.height + 1)
+            guard let action = actions.first else { return sent }
+            let message: Message
+            switch action {
+            case .register(let parameters, let signed):
+                message = Message(Adjudicator.Register(parameters: parameters, signed: signed))
+            case .progress(let channelID, let preimage, let units):
+                message = Message(Adjudicator.ProgressMeter(channelID: channelID, preimage: preimage, units: units))
+            case .conclude(let channelID): message = Message(Adjudicator.Conclude(channelID: channelID))
+            case .withdraw(let channelID, let participant):
+                message = Message(Adjudicator.Withdraw(channelID: channelID, participant: participant))
+            }
+            #expect(try chain.send(sender, message).failure == nil, "\(action)")
+            sent += 1
+        }
+        return sent
+    }
+
+    @Test("alice offline: bob registers a stale state; alice's watchtower refutes, concludes and withdraws her balance")
+    func refutesForOfflineClient() throws {
+        var chain = try AdjudicatorTests.chain()
+        let channel = Channel(nonce: 50, challenge: 4)
+        _ = try chain.send(
+            AdjudicatorTests.alice, Message(Adjudicator.Deposit(channelID: channel.id, participant: 0, amount: 500)))
+        _ = try chain.send(
+            AdjudicatorTests.bob, Message(Adjudicator.Deposit(channelID: channel.id, participant: 1, amount: 500)))
+        var tower = Watchtower(chainID: testChainID)
+        try tower.watch(
+            parameters: channel.parameters, client: 0, latest: channel.signed(channel.state(2, [600, 400])))
+        try tower.watch(
+            parameters: channel.parameters, client: 0, latest: channel.signed(channel.state(5, [900, 100])))
+        #expect(throws: Watchtower.Refusal.self) {
+            try tower.watch(
+                parameters: channel.parameters, client: 0, latest: channel.signed(channel.state(4, [0, 1_000])))
+        }
+        var forged = channel.signed(channel.state(9, [1_000, 0]))
+        forged = SignedState(state: forged.state, signatures: [forged.signatures[0], forged.signatures[0]])
+        #expect(throws: Watchtower.Refusal.self) {
+            try tower.watch(parameters: channel.parameters, client: 0, latest: forged)
+        }
+        #expect(try Self.drive(tower, channel.id, &chain, as: AdjudicatorTests.keeper) == 0)  // nothing registered: quiet
+
+        #expect(try chain.send(AdjudicatorTests.bob, channel.register(channel.state(3, [200, 800]))).failure == nil)
+        #expect(try Self.drive(tower, channel.id, &chain, as: AdjudicatorTests.keeper) == 1)  // the refutation
+        #expect(try AdjudicatorTests.record(chain, channel.id).dispute?.state.version == 5)
+        let timeout = try #require(try AdjudicatorTests.record(chain, channel.id).dispute).timeout
+        while chain.height + 1 < timeout { try chain.block() }
+        #expect(try Self.drive(tower, channel.id, &chain, as: AdjudicatorTests.keeper) == 2)  // conclude, withdraw
+        #expect(try AdjudicatorTests.aic(chain, AdjudicatorTests.alice) == 1_000_000 - 500 + 900)
+        #expect(try AdjudicatorTests.record(chain, channel.id).withdrawn == [true, false])
     }
 }

@@ -45,6 +45,8 @@ final class TestNode: Sendable {
         configuration.port = port
         configuration.redial = RedialPolicy(
             initialDelay: .milliseconds(50), maxDelay: .milliseconds(400), stableAfter: .seconds(1))
+        // make test runs these beside CPU-heavy chain peers: a starved handshake must not time out.
+        configuration.handshakeTimeout = .seconds(30)
         configure(&configuration)
         self.signingKey = signingKey
         node = try NetworkNode(configuration: configuration, identity: signingKey)

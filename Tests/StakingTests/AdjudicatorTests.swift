@@ -325,7 +325,8 @@ struct WatchtowerTests {
         #expect(throws: Watchtower.Refusal.self) {
             try tower.watch(parameters: channel.parameters, client: 0, latest: forged)
         }
-        #expect(try Self.drive(tower, channel.id, &chain, as: AdjudicatorTests.keeper) == 0)  // nothing registered: quiet
+        // Nothing registered yet: the tower stays quiet.
+        #expect(try Self.drive(tower, channel.id, &chain, as: AdjudicatorTests.keeper) == 0)
 
         #expect(try chain.send(AdjudicatorTests.bob, channel.register(channel.state(3, [200, 800]))).failure == nil)
         #expect(try Self.drive(tower, channel.id, &chain, as: AdjudicatorTests.keeper) == 1)  // the refutation

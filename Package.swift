@@ -422,7 +422,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "Primitives", "Storage", "RocksDBStorage", "StorageCrashWriter", "AetherCLI", "RPC", "Chain", "Node",
-                "DataAvailabilityModule",
+                "DataAvailabilityModule", "ChannelAdjudicator", "ChannelCore",
             ],
             path: "Tests/IntegrationTests",
             swiftSettings: strictSettings

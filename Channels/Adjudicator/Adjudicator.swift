@@ -16,12 +16,7 @@ public struct Adjudicator: ApplicationModule {
     public static let moduleName = "channels"
 
     /// The module account holding deposits: no key can own it.
-    public static let escrow: Address = {
-        var encoder = CanonicalEncoder()
-        encoder.write("aether/module-account/v1")
-        encoder.write("channels/escrow")
-        return try! Address(Array(Hashing.sha256(encoder.bytes).bytes.prefix(Address.byteCount)))
-    }()
+    public static let escrow = Address(moduleAccount: "channels/escrow")
 
     public var name: String { Self.moduleName }
 

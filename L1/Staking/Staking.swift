@@ -40,13 +40,7 @@ public struct Staking: ApplicationModule {
     ///
     /// `SHA-256(canonical("aether/module-account/v1") ‖ canonical("staking/pool"))[0..<20]`, the
     /// module-account derivation of ADR 0005: no key can own it.
-    public static let pool: Address = {
-        var encoder = CanonicalEncoder()
-        encoder.write("aether/module-account/v1")
-        encoder.write("staking/pool")
-        // 20 of the 32 hash bytes always make an address.
-        return try! Address(Array(Hashing.sha256(encoder.bytes).bytes.prefix(Address.byteCount)))
-    }()
+    public static let pool = Address(moduleAccount: "staking/pool")
 
     /// The module's messages.
     public var messageTypes: [MessageType] {

@@ -223,3 +223,57 @@ struct ReorgTests {
         #expect(try await client.transactionCount(of: SettlementFixture.relayerKey.publicKey.ethereumAddress) == 1)
     }
 }
+
+@Suite("Committee rotation on a py-evm peer", .serialized)
+struct RotationTests {
+    @Test("the current committee hands over to a new one; the old one can no longer record; a replayed rotation fails")
+    func rotate() async throws {
+        let fixture = try await SettlementFixture.start()
+        defer { fixture.peer.stop() }
+        let newKeys = (5...8).map { SettlementFixture.key(UInt8($0)) }
+        let members = newKeys.enumerated().map { index, key in
+            CommitteeMember(
+                evmAddress: key.publicKey.ethereumAddress,
+                ed25519Key: try! Ed25519.PrivateKey(seed: [UInt8](repeating: UInt8(50 + index), count: 32)).publicKey,
+                weight: UInt64(index + 1))
+        }
+        let next = try Committee(epoch: 1, members: members, threshold: Committee.twoThirdsThreshold(totalWeight: 10))
+        let digest = EVMAttestation.rotationDigest(
+            chainId: SettlementFixture.chainId, contract: fixture.deployment.contract, next: next)
+        let signatures = try EVMAttestation.ordered(
+            SettlementFixture.committeeKeys.prefix(3).map { EVMAttestation.sign(digest, with: $0) }, digest: digest)
+        // An under-quorum hand-over is refused by the contract.
+        await #expect(throws: EVMSendError.self) {
+            _ = try await fixture.relayer.send(
+                to: fixture.deployment.contract,
+                data: SettlementContract.rotateCommitteeCall(next, signatures: Array(signatures.prefix(2))))
+        }
+        _ = try await fixture.relayer.send(
+            to: fixture.deployment.contract, data: SettlementContract.rotateCommitteeCall(next, signatures: signatures))
+        let epoch = try await fixture.client.call(
+            EVMCall(to: fixture.deployment.contract, data: try SettlementContract.epoch.encodeCall([])))
+        #expect(try SettlementContract.epoch.decodeOutput(epoch).first?.uintValue == UInt256(1))
+        // The same signatures again would hand over to epoch 2: they no longer verify.
+        await #expect(throws: EVMSendError.self) {
+            _ = try await fixture.relayer.send(
+                to: fixture.deployment.contract,
+                data: SettlementContract.rotateCommitteeCall(next, signatures: signatures))
+        }
+        let store = MemoryStore(columns: [.default, RelayerStore.column])
+        let settler = fixture.settler(store: store)
+        let old = fixture.attest(try SettlementFixture.batch(id: 70, count: 2, seed: 70))
+        guard case .failed(let reason) = await settler.settle(old) else {
+            Issue.record("the old committee's attestation was not refused")
+            return
+        }
+        #expect(reason.contains("not a member"))
+        // Weights 3 + 4 = 7 reach the new threshold.
+        let fresh = fixture.attest(
+            try SettlementFixture.batch(id: 71, count: 2, seed: 71), keys: Array(newKeys.suffix(2)))
+        guard case .settled = await settler.settle(fresh) else {
+            Issue.record("the new committee's attestation did not settle")
+            return
+        }
+        #expect(try await fixture.recordings(of: 71) == 1)
+    }
+}

@@ -24,6 +24,18 @@ public struct Address: Hashable, Sendable, Comparable, CustomStringConvertible {
         bytes = Array(Hashing.sha256(encoder.bytes).bytes.prefix(Address.byteCount))
     }
 
+    /// The domain tag of module accounts.
+    public static let moduleAccountDomainTag = "aether/module-account/v1"
+
+    /// A module account: `SHA-256(canonical("aether/module-account/v1") ‖ canonical(name))[0..<20]`
+    /// (ADR 0005). No key hashes to it, so only its module's rules move its funds.
+    public init(moduleAccount name: String) {
+        var encoder = CanonicalEncoder(capacity: 64)
+        encoder.write(Address.moduleAccountDomainTag)
+        encoder.write(name)
+        bytes = Array(Hashing.sha256(encoder.bytes).bytes.prefix(Address.byteCount))
+    }
+
     /// An address from its 20 bytes.
     /// - Throws: `AddressError.invalidLength` when `bytes` is not 20 bytes long.
     public init(_ bytes: [UInt8]) throws(AddressError) {

@@ -131,12 +131,7 @@ public struct Bank: ApplicationModule, FeeKeeper {
     /// `SHA-256(canonical("aether/module-account/v1") ‖ canonical("bank/fee-escrow"))[0..<20]`: a
     /// different domain tag from key-derived addresses, so no key can own it. Transfers and mints to
     /// it are refused.
-    public static let feeEscrow: Address = {
-        var encoder = CanonicalEncoder()
-        encoder.write("aether/module-account/v1")
-        encoder.write("bank/fee-escrow")
-        return Address(validated: Array(Hashing.sha256(encoder.bytes).bytes.prefix(Address.byteCount)))
-    }()
+    public static let feeEscrow = Address(moduleAccount: "bank/fee-escrow")
 
     // MARK: - Queries
 

@@ -2,7 +2,8 @@ public import ChannelCore
 public import Primitives
 
 /// The payer's side of a metering session: reveals one preimage per unit received, never for a
-/// unit not yet received, and builds the checkpoint every K paid units.
+/// unit not yet received, and builds the checkpoint every K paid units, or every T milliseconds
+/// when units have been paid but not settled for that long (`checkpointInterval`).
 ///
 /// Guarantee: `paid <= received` at all times (`pay()` refuses otherwise), and a checkpoint the
 /// payer builds or accepts settles only paid units, so the payer never pays for unserved units.
@@ -24,6 +25,12 @@ public struct MeterPayer: Sendable {
     public private(set) var paid: UInt64 = 0
     /// Units settled by accepted checkpoints.
     public private(set) var settled: UInt64 = 0
+    /// T, in milliseconds: the longest paid units stay unsettled before a checkpoint is due (nil:
+    /// only every K units). A payer's policy, not part of the terms: the provider accepts a
+    /// checkpoint of any verified count.
+    public var checkpointInterval: UInt64?
+    /// When the oldest unsettled paid unit was paid (milliseconds, the caller's clock), if any.
+    public private(set) var unsettledSince: UInt64?
 
     /// A payer with secret `seed` (from a secure source; it is the whole session's spending key).
     public init(terms: MeterTerms, seed: Hash) {
@@ -64,6 +71,23 @@ public struct MeterPayer: Sendable {
     /// True when the segment is fully paid and the checkpoint should be proposed.
     public var checkpointDue: Bool { paid - settled == UInt64(terms.segmentLength) }
 
+    /// True when a checkpoint should be proposed at time `now` (ms): the segment is fully paid, or
+    /// paid units have been unsettled for at least `checkpointInterval`.
+    public func isCheckpointDue(now: UInt64) -> Bool {
+        if checkpointDue { return true }
+        guard let interval = checkpointInterval, let since = unsettledSince, paid > settled else { return false }
+        return now >= since && now - since >= interval
+    }
+
+    /// `pay()` at time `now` (ms): also refuses with `.checkpointDue` once T has passed, so no unit is
+    /// paid from a segment whose checkpoint is being signed.
+    public mutating func pay(now: UInt64) throws(MeterError) -> Hash {
+        if isCheckpointDue(now: now) { throw .checkpointDue }
+        let preimage = try pay()
+        if unsettledSince == nil { unsettledSince = now }
+        return preimage
+    }
+
     /// The checkpoint settling the paid units of this segment and committing the next root.
     /// - Throws: as `MeterUpdates.checkpoint`.
     public func checkpoint(from state: ChannelState) throws(MeterError) -> ChannelState {
@@ -87,6 +111,7 @@ public struct MeterPayer: Sendable {
     public mutating func checkpointAccepted(_ state: ChannelState) throws(MeterError) {
         if state.isFinal {
             settled = paid
+            unsettledSince = nil
             return
         }
         let commitment = try MeterCommitment(of: state)
@@ -94,6 +119,7 @@ public struct MeterPayer: Sendable {
             throw .invalidState("checkpoint settles \(commitment.settledUnits) units, \(paid) are paid")
         }
         settled = commitment.settledUnits
+        unsettledSince = nil
         segment += 1
         chain = HashChain(seed: Self.segmentSeed(seed, index: segment), length: Int(terms.segmentLength))
     }

@@ -142,6 +142,47 @@ struct MeterTests {
         #expect(alice.current == bob.current)
     }
 
+    @Test("with T set, a checkpoint settles the paid units once T ms have passed, before the segment is full")
+    func timeBasedCheckpoints() throws {
+        let fixture = ChannelFixture()
+        let terms = try MeterTerms(unitPrice: 2, segmentLength: 100, creditWindow: 4)
+        var (alice, bob) = fixture.machines()
+        var payer = MeterPayer(terms: terms, seed: Self.payerSeed)
+        payer.checkpointInterval = 250
+        let opened = try MeterUpdates.open(
+            from: alice.current.state, sessionID: Self.sessionID, terms: terms, providerIndex: 1, escrow: 400,
+            root: payer.root)
+        try Self.exchange(opened, from: &alice, to: &bob)
+        var provider = try MeterProvider(state: bob.current.state)
+        // A unit every 40 ms: the checkpoint falls due 250 ms after the first unpaid-unsettled unit.
+        var now: UInt64 = 1_000
+        var checkpoints: [UInt64] = []
+        while payer.paid < 20 {
+            _ = try provider.serve()
+            payer.unitReceived()
+            if payer.isCheckpointDue(now: now) {
+                #expect(throws: MeterError.checkpointDue) { try payer.pay(now: now) }
+                bob.rule = provider.rule
+                try Self.exchange(try payer.checkpoint(from: alice.current.state), from: &alice, to: &bob)
+                try payer.checkpointAccepted(alice.current.state)
+                try provider.checkpointAccepted(bob.current.state)
+                checkpoints.append(payer.settled)
+            }
+            try provider.receive(try payer.pay(now: now))
+            now += 40
+        }
+        // Paid at 1000, 1040, …, 1240: due at 1280 with 7 units paid; then every 7 units again.
+        #expect(checkpoints == [7, 14])
+        #expect(bob.current.state.allocation.balances[1] == 1_000 + 14 * 2)
+        // Units 15–20 were paid from 1560 ms on: at 1800 ms not due yet, at 1810 ms due.
+        #expect(!payer.isCheckpointDue(now: now) && payer.isCheckpointDue(now: now + 10))
+        // Without T nothing is due before K.
+        var plain = MeterPayer(terms: terms, seed: Self.payerSeed)
+        plain.unitReceived()
+        _ = try plain.pay(now: 0)
+        #expect(!plain.isCheckpointDue(now: 1_000_000))
+    }
+
     /// Proposes `state` on `proposer` and delivers the messages both ways; fails unless accepted.
     static func exchange(_ state: ChannelState, from proposer: inout ChannelMachine, to receiver: inout ChannelMachine)
         throws

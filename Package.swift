@@ -240,6 +240,15 @@ let package = Package(
 
         // MARK: - Channels
         .target(
+            name: "ChannelWire",
+            dependencies: [
+                "ChannelCore", "PeerNetwork", "NetworkCore", "Storage", "Primitives",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Channels/Wire",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "ChannelWatchtower",
             dependencies: ["ChannelAdjudicator", "ChannelCore", "Primitives"],
             path: "Channels/Watchtower",
@@ -414,7 +423,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ChannelsTests",
-            dependencies: ["ChannelCore", "ChannelMetering", "Primitives"],
+            dependencies: [
+                "ChannelCore", "ChannelMetering", "ChannelWire", "Storage", "RocksDBStorage", "PeerNetwork",
+                "Primitives",
+            ],
             path: "Tests/ChannelsTests",
             swiftSettings: strictSettings
         ),

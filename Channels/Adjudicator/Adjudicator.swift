@@ -195,31 +195,9 @@ public struct Adjudicator: ApplicationModule {
 
     // MARK: - Genesis, invariants, queries
 
-    /// The module's genesis: every stored entry (an empty list at launch).
-    struct Genesis: CanonicalCodable {
-        var entries: [[UInt8]: [UInt8]]
-
-        func encode(to encoder: inout CanonicalEncoder) {
-            let keys = entries.keys.sorted { $0.lexicographicallyPrecedes($1) }
-            encoder.writeLength(keys.count)
-            for key in keys {
-                encoder.write(bytes: key)
-                encoder.write(bytes: entries[key]!)
-            }
-        }
-
-        init(entries: [[UInt8]: [UInt8]]) { self.entries = entries }
-
-        init(from decoder: inout CanonicalDecoder) throws(CodecError) {
-            let count = try decoder.readLength(limit: 1 << 20)
-            entries = [:]
-            for _ in 0..<count { entries[try decoder.readBytes(maxLength: 64)] = try decoder.readBytes() }
-        }
-    }
-
     public func initGenesis(_ genesis: [UInt8], store: ModuleStore) throws {
         guard !genesis.isEmpty else { return }
-        for (key, value) in try Canonical.decode(Genesis.self, from: genesis).entries {
+        for (key, value) in try Canonical.decode(ModuleEntries.self, from: genesis).entries {
             guard key.first == 0x01, key.count == 33 else {
                 throw ModuleFailure(code: 1, message: "unknown channels genesis key")
             }
@@ -229,9 +207,7 @@ public struct Adjudicator: ApplicationModule {
     }
 
     public func exportGenesis(_ state: ModuleStateReader) throws -> [UInt8] {
-        var entries: [[UInt8]: [UInt8]] = [:]
-        for (key, value) in try state.entries() { entries[key] = value }
-        return Canonical.encode(Genesis(entries: entries))
+        Canonical.encode(try ModuleEntries(state))
     }
 
     /// Funds are conserved: the escrow account holds exactly what the channels still hold, and a

@@ -165,31 +165,7 @@ public struct DataAvailabilityModule: ApplicationModule {
 
     /// The module's state as raw entries (commitments, latest heights, pending proofs), each checked
     /// on import.
-    public struct Genesis: Hashable, Sendable, CanonicalCodable {
-        public var entries: [[UInt8]: [UInt8]]
-
-        public init(entries: [[UInt8]: [UInt8]] = [:]) { self.entries = entries }
-
-        public func encode(to encoder: inout CanonicalEncoder) {
-            encoder.writeLength(entries.count)
-            for key in entries.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                encoder.write(bytes: key)
-                encoder.write(bytes: entries[key]!)
-            }
-        }
-
-        public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
-            let count = try decoder.readLength(limit: decoder.limits.maxCollectionCount)
-            var entries: [[UInt8]: [UInt8]] = [:]
-            for _ in 0..<count {
-                let key = try decoder.readBytes()
-                guard entries.updateValue(try decoder.readBytes(), forKey: key) == nil else {
-                    throw .invalidValue(offset: decoder.offset, reason: "duplicate DA genesis key")
-                }
-            }
-            self.entries = entries
-        }
-    }
+    public typealias Genesis = ModuleEntries
 
     public func initGenesis(_ genesis: [UInt8], store: ModuleStore) throws {
         let state = try Canonical.decode(Genesis.self, from: genesis)
@@ -205,9 +181,7 @@ public struct DataAvailabilityModule: ApplicationModule {
     }
 
     public func exportGenesis(_ state: ModuleStateReader) throws -> [UInt8] {
-        var entries: [[UInt8]: [UInt8]] = [:]
-        for (key, value) in try state.entries() { entries[key] = value }
-        return Canonical.encode(Genesis(entries: entries))
+        Canonical.encode(try ModuleEntries(state))
     }
 
     /// `commitment` with arguments `canonical(domain) ‖ height`: the `Commitment` of that block.

@@ -5,8 +5,10 @@ public import Storage
 public enum TargetProgress: Sendable, Hashable {
     /// Transactions broadcast for the batch and not yet seen confirmed (newest last).
     case sent(nonce: UInt64, hashes: [Hash])
-    /// Solana transactions sent for one chunk, valid until block height `expiresAt`.
-    case submitted(expiresAt: UInt64, transactionIds: [String])
+    /// Solana transactions sent for one chunk, the newest valid until block height `expiresAt`;
+    /// `latest` is its signed bytes (empty when the node refused it), sent again unchanged while
+    /// it may still land (a crash may have come between recording and sending it).
+    case submitted(expiresAt: UInt64, transactionIds: [String], latest: [UInt8])
     /// Recorded on chain: by our transaction (`transaction` set: EVM hash in hex, Solana id) or
     /// found there already.
     case settled(transaction: String?, block: UInt64)
@@ -29,10 +31,11 @@ extension TargetProgress: CanonicalCodable {
         case .failed(let reason):
             encoder.write(UInt8(2))
             encoder.write(reason)
-        case .submitted(let expiresAt, let transactionIds):
+        case .submitted(let expiresAt, let transactionIds, let latest):
             encoder.write(UInt8(3))
             encoder.write(expiresAt)
             encoder.write(transactionIds)
+            encoder.write(bytes: latest)
         }
     }
 
@@ -55,7 +58,8 @@ extension TargetProgress: CanonicalCodable {
             let count = try decoder.readLength(limit: 1_024)
             var ids: [String] = []
             for _ in 0..<count { ids.append(try decoder.read(String.self, maxLength: 128)) }
-            self = .submitted(expiresAt: expiresAt, transactionIds: ids)
+            let latest = try decoder.readBytes(maxLength: 4 * 1_232)
+            self = .submitted(expiresAt: expiresAt, transactionIds: ids, latest: latest)
         case let tag:
             throw .unknownTag(offset: offset, tag: UInt64(tag), type: "TargetProgress")
         }

@@ -105,58 +105,82 @@ public struct SolanaSettler: Sendable {
 
     private func settle(_ chunk: SolanaChunk, batch: SettlementBatch) async throws -> ChunkResult {
         let target = chunkTarget(chunk)
-        while true {
-            var pendingUntil: UInt64?
-            if case .submitted(let expiresAt, let ids) = try store.progress(target: target, batchId: batch.batchId),
-                !ids.isEmpty
+        let clock = ContinuousClock()
+        let deadline = clock.now + confirmationTimeout
+        while clock.now < deadline {
+            var pending: (expiresAt: UInt64, latest: [UInt8])?
+            var ids: [String] = []
+            if case .submitted(let expiresAt, let sent, let latest) = try store.progress(
+                target: target, batchId: batch.batchId)
             {
-                let statuses = try await client.signatureStatuses(ids)
-                if let landed = zip(ids, statuses).first(where: { $0.1 != nil }), let status = landed.1 {
-                    if status.error == nil {
-                        if let level = status.confirmation, level >= .confirmed {
-                            let fee = try await client.transaction(landed.0)?.fee ?? 0
-                            return .paid(id: landed.0, fee: fee)
+                ids = sent
+                if !ids.isEmpty {
+                    let statuses = try await client.signatureStatuses(ids)
+                    if let landed = zip(ids, statuses).first(where: { $0.1 != nil }), let status = landed.1 {
+                        if status.error == nil {
+                            if let level = status.confirmation, level >= .confirmed {
+                                let fee = try await client.transaction(landed.0)?.fee ?? 0
+                                return .paid(id: landed.0, fee: fee)
+                            }
+                            try? await Task.sleep(for: pollInterval)
+                            continue
                         }
-                        try? await Task.sleep(for: pollInterval)
-                        continue
+                        // Failed on chain: paid by another transaction (the marker exists) or refused.
+                        if try await client.account(chunk.marker, .confirmed) != nil { return .paid(id: nil, fee: 0) }
+                        return .refused("transaction \(landed.0) failed: \(status.error!)")
                     }
-                    // Failed on chain: paid by another transaction (the marker exists) or refused.
-                    if try await client.account(chunk.marker, .confirmed) != nil { return .paid(id: nil, fee: 0) }
-                    return .refused("transaction \(landed.0) failed: \(status.error!)")
+                    pending = (expiresAt, latest)
                 }
-                pendingUntil = expiresAt
             }
             if try await client.account(chunk.marker, .confirmed) != nil { return .paid(id: nil, fee: 0) }
-            if let pendingUntil, try await client.blockHeight(.confirmed) <= pendingUntil {
-                try? await Task.sleep(for: pollInterval)
-                continue
+            if let pending, !pending.latest.isEmpty, try await client.blockHeight(.confirmed) <= pending.expiresAt {
+                // It may still land: send the same signed bytes again (a no-op if the node has them).
+                let transaction = try SolanaTransaction.parse(pending.latest)
+                switch try await submit(transaction, chunk: chunk, batch: batch, ids: ids, expiresAt: pending.expiresAt)
+                {
+                case .some(let result): return result
+                case .none:
+                    try? await Task.sleep(for: pollInterval)
+                    continue
+                }
             }
             // Nothing pending, or expired without landing (it never will): a new transaction is safe.
             let blockhash = try await client.latestBlockhash(.confirmed)
             let message = try SolanaMessage.compile(
                 payer: payerKey, instructions: chunk.instructions, recentBlockhash: blockhash.hash)
             let transaction = try SolanaTransaction(message: message, keys: [payer])
-            var ids: [String] = []
-            if case .submitted(_, let earlier) = try store.progress(target: target, batchId: batch.batchId) {
-                ids = earlier
-            }
             try store.record(
-                .submitted(expiresAt: blockhash.lastValidBlockHeight, transactionIds: ids + [transaction.id]),
+                .submitted(
+                    expiresAt: blockhash.lastValidBlockHeight, transactionIds: ids + [transaction.id],
+                    latest: transaction.serialized),
                 target: target, batchId: batch.batchId)
-            do {
-                _ = try await client.sendTransaction(transaction)
-            } catch {
-                guard case .server(_, _, let message) = error else { throw error }
-                if message.contains("already in use") || message.contains("AlreadyProcessed") {
-                    continue  // the marker exists or this very transaction landed: re-read
-                }
-                // Refused by the node's preflight: it was not forwarded and cannot land.
-                try store.record(
-                    .submitted(expiresAt: blockhash.lastValidBlockHeight, transactionIds: ids), target: target,
-                    batchId: batch.batchId)
-                if message.lowercased().contains("blockhash not found") { continue }
-                return .retry(message)
+            if let result = try await submit(
+                transaction, chunk: chunk, batch: batch, ids: ids + [transaction.id],
+                expiresAt: blockhash.lastValidBlockHeight)
+            {
+                return result
             }
+        }
+        return .retry("not confirmed within \(confirmationTimeout)")
+    }
+
+    /// Sends `transaction`; nil to go on watching, or the chunk's result when the node refused it.
+    private func submit(
+        _ transaction: SolanaTransaction, chunk: SolanaChunk, batch: SettlementBatch, ids: [String], expiresAt: UInt64
+    ) async throws -> ChunkResult? {
+        do {
+            _ = try await client.sendTransaction(transaction)
+            return nil
+        } catch {
+            guard case .server(_, _, let message) = error else { throw error }
+            // The marker exists or this very transaction landed: re-read.
+            if message.contains("already in use") || message.contains("AlreadyProcessed") { return nil }
+            // Refused by the node's preflight: it was not forwarded and cannot land.
+            try store.record(
+                .submitted(expiresAt: expiresAt, transactionIds: ids.filter { $0 != transaction.id }, latest: []),
+                target: chunkTarget(chunk), batchId: batch.batchId)
+            if message.lowercased().contains("blockhash not found") { return nil }
+            return .retry(message)
         }
     }
 

@@ -65,7 +65,7 @@ struct BatchFileTests {
                 expiresAt: 7,
                 transactionIds: [
                     "5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW"
-                ]), .settled(transaction: nil, block: 1),
+                ], latest: [1, 2, 3]), .settled(transaction: nil, block: 1),
             .failed("below the threshold"),
         ]
         for (index, value) in values.enumerated() {

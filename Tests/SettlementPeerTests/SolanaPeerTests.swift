@@ -141,4 +141,38 @@ struct SolanaPeerTests {
         await #expect(throws: JSONRPCClientError.self) { _ = try await setup.client.sendTransaction(transaction) }
         #expect(try await setup.client.account(chunks[0].marker) == nil)
     }
+
+    @Test("a chunk recorded but never sent (a crash between the two) is sent again unchanged, and pays once")
+    func resumeUnsentChunk() async throws {
+        let store = MemoryStore(columns: [.default, RelayerStore.column])
+        let setup = try await Self.start(store: store)
+        defer { setup.peer.stop() }
+        let batch = try Self.batch(id: 9, count: 3, seed: 9)
+        let attested = AttestedBatch(batch: batch, evmSignatures: [:])
+            .signed(for: setup.settler.cluster, keys: Array(Self.committeeKeys.prefix(3)))
+        let chunks = try SolanaSettlementPlan.chunks(
+            batch: batch, payer: setup.settler.payerKey,
+            attestation: attested.solanaSignatures[setup.settler.cluster]!.sorted { $0.key < $1.key },
+            genesisHash: setup.settler.cluster.genesisHash, markerLamports: 890_880)
+        #expect(chunks.count == 1)
+        // What a relayer that died right after recording would have left behind.
+        let blockhash = try await setup.client.latestBlockhash(.confirmed)
+        let unsent = try SolanaTransaction(
+            message: SolanaMessage.compile(
+                payer: setup.settler.payerKey, instructions: chunks[0].instructions, recentBlockhash: blockhash.hash),
+            keys: [Self.payer])
+        try RelayerStore(store: store).record(
+            .submitted(
+                expiresAt: blockhash.lastValidBlockHeight, transactionIds: [unsent.id], latest: unsent.serialized),
+            target: "\(setup.settler.targetName)#0", batchId: 9)
+        guard case .settled(let transaction, _, _) = await setup.settler.settle(attested) else {
+            Issue.record("the batch did not settle")
+            return
+        }
+        #expect(transaction == unsent.id)  // the recorded transaction itself, not a second one
+        for index in batch.indices(of: .solana) {
+            let payout = batch.payouts[index]
+            #expect(try await setup.client.balance(of: SolanaPublicKey(payout.recipient)) == payout.amount.exactUInt64!)
+        }
+    }
 }

@@ -2,6 +2,7 @@ public import EVM
 public import EVMClient
 public import Primitives
 public import Settlement
+internal import Synchronization
 
 /// What became of one batch on one target in one attempt.
 public enum SettlementOutcome: Sendable, Hashable {
@@ -26,6 +27,8 @@ public struct EVMSettler: Sendable {
     public let store: RelayerStore
     /// How long a restart waits for the receipt of a transaction an earlier run sent.
     public var resumeWait: Duration
+    /// The contract's committee as read so far, for the current epoch.
+    private let committee = CommitteeCache()
 
     public init(
         deployment: EVMDeployment, transactor: EVMTransactor, store: RelayerStore, resumeWait: Duration = .seconds(5)
@@ -104,18 +107,35 @@ public struct EVMSettler: Sendable {
         let digest = EVMAttestation.batchDigest(
             chainId: deployment.chainId, contract: deployment.contract, batchId: batch.batchId, root: batch.root)
         let ordered = try EVMAttestation.ordered(signatures, digest: digest)
-        let thresholdOutput = try await transactor.call(
-            to: deployment.contract, data: SettlementContract.threshold.encodeCall([]))
-        let threshold = try SettlementContract.threshold.decodeOutput(thresholdOutput).first?.uintValue ?? .zero
+        // The committee changes only with the epoch: one epoch() read per batch, the threshold and
+        // each member's weight read once per epoch.
+        let epochOutput = try await transactor.call(
+            to: deployment.contract, data: SettlementContract.epoch.encodeCall([]))
+        let epoch = try SettlementContract.epoch.decodeOutput(epochOutput).first?.uintValue ?? .zero
+        let threshold: UInt256
+        if let cached = committee.threshold(epoch: epoch) {
+            threshold = cached
+        } else {
+            let output = try await transactor.call(
+                to: deployment.contract, data: SettlementContract.threshold.encodeCall([]))
+            threshold = try SettlementContract.threshold.decodeOutput(output).first?.uintValue ?? .zero
+            committee.start(epoch: epoch, threshold: threshold)
+        }
         var weight = UInt256.zero
         var last: EthereumAddress?
         for (position, signature) in ordered.enumerated() {
             let signer = try EVMAttestation.signer(of: signature, digest: digest, position: position)
             if let last, !(last < signer) { throw SettlementError.signersNotAscending(position: position) }
             last = signer
-            let output = try await transactor.call(
-                to: deployment.contract, data: SettlementContract.weightOf.encodeCall([.address(signer)]))
-            let memberWeight = try SettlementContract.weightOf.decodeOutput(output).first?.uintValue ?? .zero
+            let memberWeight: UInt256
+            if let cached = committee.weight(of: signer, epoch: epoch) {
+                memberWeight = cached
+            } else {
+                let output = try await transactor.call(
+                    to: deployment.contract, data: SettlementContract.weightOf.encodeCall([.address(signer)]))
+                memberWeight = try SettlementContract.weightOf.decodeOutput(output).first?.uintValue ?? .zero
+                committee.remember(signer, weight: memberWeight, epoch: epoch)
+            }
             guard memberWeight != .zero else { throw SettlementError.notAMember(description: "\(signer)") }
             weight = weight.addingReportingOverflow(memberWeight).partialValue
         }
@@ -153,5 +173,33 @@ public struct EVMSettler: Sendable {
         case .feeCapReached, .timedOut, .rpc:
             return .retry(error.description)
         }
+    }
+}
+
+/// The contract's threshold and members' weights for one epoch, read lazily and dropped when the
+/// epoch changes (a rotation).
+final class CommitteeCache: Sendable {
+    private struct Entry {
+        var epoch: UInt256
+        var threshold: UInt256
+        var weights: [EthereumAddress: UInt256] = [:]
+    }
+
+    private let entry = Mutex<Entry?>(nil)
+
+    func threshold(epoch: UInt256) -> UInt256? {
+        entry.withLock { $0?.epoch == epoch ? $0?.threshold : nil }
+    }
+
+    func start(epoch: UInt256, threshold: UInt256) {
+        entry.withLock { $0 = Entry(epoch: epoch, threshold: threshold) }
+    }
+
+    func weight(of member: EthereumAddress, epoch: UInt256) -> UInt256? {
+        entry.withLock { $0?.epoch == epoch ? $0?.weights[member] : nil }
+    }
+
+    func remember(_ member: EthereumAddress, weight: UInt256, epoch: UInt256) {
+        entry.withLock { if $0?.epoch == epoch { $0?.weights[member] = weight } }
     }
 }

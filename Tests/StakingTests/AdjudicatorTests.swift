@@ -210,6 +210,67 @@ struct AdjudicatorTests {
     }
 
     @Test(
+        "at the timeout a refutation no longer counts and conclusion opens; one block earlier conclusion is refused"
+    )
+    func windowEdges() throws {
+        var chain = try Self.chain()
+        let channel = Channel(nonce: 60, challenge: 4)
+        _ = try chain.send(Self.alice, Message(Adjudicator.Deposit(channelID: channel.id, participant: 0, amount: 100)))
+        #expect(try Self.code(&chain, Self.bob, channel.register(channel.state(1, [10, 90]))) == nil)
+        let timeout = try #require(try Self.record(chain, channel.id).dispute).timeout
+        while chain.height + 2 < timeout { try chain.block() }
+        #expect(try Self.code(&chain, Self.alice, Message(Adjudicator.Conclude(channelID: channel.id))) == 9)
+        // That block was the window's last (height timeout − 1): a refutation there would still count.
+        #expect(chain.height + 1 == timeout)
+        #expect(try Self.code(&chain, Self.alice, channel.register(channel.state(3, [90, 10]))) == 7)
+        #expect(try Self.code(&chain, Self.bob, Message(Adjudicator.Conclude(channelID: channel.id))) == nil)
+        #expect(try Self.record(chain, channel.id).payouts == [10, 90])
+    }
+
+    @Test("a refutation in the window's very last block replaces the registered state")
+    func refutationInLastBlock() throws {
+        var chain = try Self.chain()
+        let channel = Channel(nonce: 63, challenge: 4)
+        _ = try chain.send(Self.alice, Message(Adjudicator.Deposit(channelID: channel.id, participant: 0, amount: 100)))
+        #expect(try Self.code(&chain, Self.bob, channel.register(channel.state(1, [10, 90]))) == nil)
+        let timeout = try #require(try Self.record(chain, channel.id).dispute).timeout
+        while chain.height + 2 < timeout { try chain.block() }
+        #expect(try Self.code(&chain, Self.alice, channel.register(channel.state(2, [80, 20]))) == nil)
+        #expect(chain.height + 1 == timeout)
+        #expect(try Self.code(&chain, Self.bob, Message(Adjudicator.Conclude(channelID: channel.id))) == nil)
+        #expect(try Self.record(chain, channel.id).payouts == [80, 20])
+    }
+
+    @Test("an overfunded channel pays the outcome and returns the surplus in proportion to the deposits")
+    func overfunded() throws {
+        var chain = try Self.chain()
+        let channel = Channel(nonce: 61)
+        _ = try chain.send(Self.alice, Message(Adjudicator.Deposit(channelID: channel.id, participant: 0, amount: 300)))
+        _ = try chain.send(Self.bob, Message(Adjudicator.Deposit(channelID: channel.id, participant: 1, amount: 100)))
+        // Outcome 200 in total; the 200 surplus goes back 3 : 1.
+        #expect(try Self.code(&chain, Self.keeper, channel.register(channel.state(4, [50, 150], final: true))) == nil)
+        #expect(try Self.record(chain, channel.id).payouts == [50 + 150, 150 + 50])
+    }
+
+    @Test("the module's state round-trips through its genesis export; a record with trailing bytes is refused")
+    func genesisRoundTrip() throws {
+        var chain = try Self.chain()
+        let channel = Channel(nonce: 62)
+        _ = try chain.send(Self.alice, Message(Adjudicator.Deposit(channelID: channel.id, participant: 0, amount: 70)))
+        _ = try chain.send(Self.bob, channel.register(channel.state(1, [30, 40])))
+        let state = chain.machine.state(at: chain.root).module(Adjudicator.moduleName)
+        let exported = try Adjudicator().exportGenesis(state)
+        let decoded = try Canonical.decode(ModuleEntries.self, from: exported)
+        #expect(decoded.entries.count == 1)
+        let record = try Canonical.decode(ChannelRecord.self, from: try #require(decoded.entries.values.first))
+        #expect(record == (try Self.record(chain, channel.id)))
+        #expect(Canonical.encode(decoded) == exported)
+        #expect(throws: CodecError.self) {
+            try Canonical.decode(ChannelRecord.self, from: Canonical.encode(record) + [0])
+        }
+    }
+
+    @Test(
         "seeded random sequences of deposits, registrations (stale ones too), progress, conclusions and withdrawals conserve funds",
         arguments: [1, 2, 3])
     func randomSequences(seed: UInt64) throws {

@@ -120,7 +120,9 @@ def claim(batchId: uint256, index: uint256, recipient: address, asset: address, 
     self.claimedBits[batchId][index >> 8] = word | bit
     log Claimed(batchId=batchId, index=index, recipient=recipient, asset=asset, amount=amount)
     if asset == empty(address):
-        send(recipient, amount)
+        # all the gas, not send's 2,300 stipend: a contract wallet may need more to take ether.
+        # Safe: the claim is marked first and claim is non-reentrant.
+        raw_call(recipient, b"", value=amount)
     else:
         assert extcall IERC20(asset).transfer(recipient, amount, default_return_value=True), "token transfer failed"
 

@@ -9,13 +9,14 @@ PYTHON       ?= python3
 PEERS_VENV   := .build/peers-venv
 PEERS_STAMP  := $(PEERS_VENV)/.installed
 
-.PHONY: run test build build-release deps peers contracts-check lint check-purity bench fuzz clean help
+.PHONY: run test build build-release deps peers peers-check contracts-check contract-tests lint check-purity bench fuzz clean help
 
 help:
 	@echo "make run    - install what is missing, build, run the main job (aether $(RUN_ARGS))"
 	@echo "make test   - install what is missing, build, run every test, lint and purity checks"
 	@echo "make bench  - the primitives benchmark (aether bench primitives)"
 	@echo "make peers  - the Python chain peers of the settlement tests, in .build/peers-venv"
+	@echo "make contracts-check / contract-tests / peers-check - the Python pieces of make test alone"
 	@echo "make fuzz   - run the libFuzzer targets (FUZZ_RUNS executions each)"
 
 # Installs the Debian packages that are not installed yet; does nothing when all are present.
@@ -65,8 +66,19 @@ $(PEERS_STAMP): Tests/Peers/requirements.txt Tests/Peers/constraints.txt
 contracts-check: peers
 	Bridge/Contracts/compile.sh
 
-test: deps lint check-purity peers contracts-check build
+# The settlement contract on py-evm (its own peer on a free port); the last line is its gas figures.
+contract-tests: peers
+	$(PEERS_VENV)/bin/python Tests/Peers/test_settlement_contract.py
+
+# The peers' own self-checks over HTTP (py-evm and LiteSVM answers, web3.py and solana-py parsing).
+peers-check: peers
+	Tests/Peers/selfcheck.sh
+
+test: deps lint check-purity peers build
 	$(SWIFT) test --skip-build
+	Bridge/Contracts/compile.sh
+	$(PEERS_VENV)/bin/python Tests/Peers/test_settlement_contract.py
+	Tests/Peers/selfcheck.sh
 
 fuzz: deps
 	Deploy/Scripts/fuzz.sh $(FUZZ_RUNS)

@@ -106,7 +106,7 @@ final class TestConnection: Sendable {
 
     /// Waits until `parse` recognises a whole message in the received bytes.
     func receive<Message>(
-        timeout: Duration = .seconds(10), _ parse: ([UInt8]) -> (Message, consumed: Int)?
+        timeout: Duration = .seconds(30), _ parse: ([UInt8]) -> (Message, consumed: Int)?
     ) async throws -> Message {
         let deadline = ContinuousClock.now + timeout
         while true {
@@ -119,7 +119,7 @@ final class TestConnection: Sendable {
     }
 
     /// Whether the server closes the connection within `timeout` (unread bytes are ignored).
-    func waitForClose(timeout: Duration = .seconds(10)) async throws -> Bool {
+    func waitForClose(timeout: Duration = .seconds(30)) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if inbox.take({ _ in Optional<(Int, consumed: Int)>.none }).closed { return true }
@@ -167,7 +167,7 @@ extension TestConnection {
         return Array(head.utf8) + body
     }
 
-    func readResponse(timeout: Duration = .seconds(10)) async throws -> HTTPTestResponse {
+    func readResponse(timeout: Duration = .seconds(30)) async throws -> HTTPTestResponse {
         try await receive(timeout: timeout, Self.parseResponse)
     }
 
@@ -251,12 +251,12 @@ extension TestConnection {
         try await sendFrame(opcode: TestFrame.text, payload: Array(text.utf8))
     }
 
-    func readFrame(timeout: Duration = .seconds(10)) async throws -> TestFrame {
+    func readFrame(timeout: Duration = .seconds(30)) async throws -> TestFrame {
         try await receive(timeout: timeout, Self.parseFrame)
     }
 
     /// Reads the next text frame as JSON.
-    func readJSON(timeout: Duration = .seconds(10)) async throws -> JSONValue {
+    func readJSON(timeout: Duration = .seconds(30)) async throws -> JSONValue {
         let frame = try await readFrame(timeout: timeout)
         guard frame.opcode == TestFrame.text, let json = frame.json else {
             throw TestClientError(description: "expected a JSON text frame, got opcode \(frame.opcode)")

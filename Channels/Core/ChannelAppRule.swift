@@ -9,11 +9,22 @@ public protocol ChannelAppRule: Sendable {
     func check(from current: ChannelState, to next: ChannelState, proposer: Int) throws(UpdateRejection)
 }
 
-/// No application rule: any update that keeps the invariants is acceptable (plain payments).
+/// Plain payments: the proposer may only give. The receiver's balance must not go down, and the
+/// locked funds and application data must stay as they are (a payment cannot open, move or
+/// release a sub-allocation). A final state under the same conditions is a cooperative close.
 public struct PaymentRule: ChannelAppRule {
     /// The rule.
     public init() {}
 
-    /// Accepts everything; the invariants have already been checked.
-    public func check(from current: ChannelState, to next: ChannelState, proposer: Int) throws(UpdateRejection) {}
+    public func check(from current: ChannelState, to next: ChannelState, proposer: Int) throws(UpdateRejection) {
+        let receiver = 1 - proposer
+        guard next.allocation.balances[receiver] >= current.allocation.balances[receiver] else {
+            throw .appRule(
+                "a payment may not take from the receiver (balance \(current.allocation.balances[receiver]) "
+                    + "would become \(next.allocation.balances[receiver]))")
+        }
+        guard next.allocation.locked == current.allocation.locked, next.appData == current.appData else {
+            throw .appRule("a payment may not change locked funds or application data")
+        }
+    }
 }

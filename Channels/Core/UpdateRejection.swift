@@ -18,12 +18,14 @@ public enum UpdateRejection: Error, Hashable, Sendable, CustomStringConvertible 
     case channelFinal
     /// The proposer's or acceptor's signature does not verify.
     case invalidSignature
-    /// We already have a proposal in flight; wait for its answer.
+    /// We have proposals in flight (as many as allowed, or one the peer's proposal does not follow).
     case proposalPending
     /// Acceptance or rejection of a version we did not propose (late, replayed or forged).
     case unknownProposal(version: UInt64)
     /// The application's rule refused the transition (the message says why).
     case appRule(String)
+    /// The proposal built on our proposal of `version`, which the peer rejected.
+    case dependsOnRejected(version: UInt64)
 
     public var description: String {
         switch self {
@@ -34,9 +36,10 @@ public enum UpdateRejection: Error, Hashable, Sendable, CustomStringConvertible 
         case .malformedAllocation(let reason): "malformed allocation: \(reason)"
         case .channelFinal: "the channel's current state is final"
         case .invalidSignature: "the signature does not verify"
-        case .proposalPending: "a proposal of ours is still waiting for an answer"
+        case .proposalPending: "proposals of ours are still waiting for answers"
         case .unknownProposal(let version): "no proposal of version \(version) is pending"
         case .appRule(let reason): "refused by the application rule: \(reason)"
+        case .dependsOnRejected(let version): "it built on our proposal of version \(version), which was rejected"
         }
     }
 }
@@ -66,6 +69,9 @@ extension UpdateRejection: CanonicalCodable {
         case .appRule(let reason):
             encoder.write(UInt8(9))
             encoder.write(reason)
+        case .dependsOnRejected(let version):
+            encoder.write(UInt8(10))
+            encoder.write(version)
         }
     }
 
@@ -85,6 +91,7 @@ extension UpdateRejection: CanonicalCodable {
         case 7: self = .proposalPending
         case 8: self = .unknownProposal(version: try decoder.read(UInt64.self))
         case 9: self = .appRule(try decoder.read(String.self, maxLength: Self.maxReasonLength))
+        case 10: self = .dependsOnRejected(version: try decoder.read(UInt64.self))
         case let tag: throw .unknownTag(offset: at, tag: UInt64(tag), type: "UpdateRejection")
         }
     }

@@ -95,10 +95,11 @@ public struct MeterPayer: Sendable {
         return try MeterUpdates.checkpoint(from: state, units: paid - settled, nextRoot: next.root)
     }
 
-    /// The final state settling the paid units and returning the rest of the escrow.
+    /// The state settling the paid units and returning the rest of the escrow: the channel's
+    /// final state, or with `final: false` the session's end in a channel that goes on.
     /// - Throws: as `MeterUpdates.close`.
-    public func close(from state: ChannelState) throws(MeterError) -> ChannelState {
-        try MeterUpdates.close(from: state, units: paid - settled)
+    public func close(from state: ChannelState, final: Bool = true) throws(MeterError) -> ChannelState {
+        try MeterUpdates.close(from: state, units: paid - settled, final: final)
     }
 
     /// The app rule the payer's channel machine should use now: settle no more than paid.
@@ -109,7 +110,7 @@ public struct MeterPayer: Sendable {
     /// Moves to the next segment once a checkpoint (or close) is fully signed.
     /// - Throws: `MeterError.invalidState` when `state` does not settle exactly the paid units.
     public mutating func checkpointAccepted(_ state: ChannelState) throws(MeterError) {
-        if state.isFinal {
+        if state.isFinal || state.appData.isEmpty {
             settled = paid
             unsettledSince = nil
             return

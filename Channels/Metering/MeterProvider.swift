@@ -66,7 +66,7 @@ public struct MeterProvider: Sendable {
     /// Moves to the next segment once a checkpoint (or close) is fully signed.
     /// - Throws: `MeterError.invalidState` when `state` settles a different number of units.
     public mutating func checkpointAccepted(_ state: ChannelState) throws(MeterError) {
-        if state.isFinal {
+        if state.isFinal || state.appData.isEmpty {
             settled = paid
             return
         }

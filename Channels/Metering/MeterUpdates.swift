@@ -55,10 +55,13 @@ public enum MeterUpdates {
         return next
     }
 
-    /// The cooperative close: settles `units` last units, returns the rest of the escrow to the
-    /// payer, clears the app data and marks the state final.
+    /// The session's end: settles `units` last units, returns the rest of the escrow to the payer
+    /// and clears the app data. With `final` (the default) the state is also the channel's
+    /// cooperative close; without, the channel goes on and may open another session.
     /// - Throws: as `checkpoint`.
-    public static func close(from state: ChannelState, units: UInt64) throws(MeterError) -> ChannelState {
+    public static func close(from state: ChannelState, units: UInt64, final: Bool = true) throws(MeterError)
+        -> ChannelState
+    {
         let commitment = try MeterCommitment(of: state)
         guard units <= UInt64(commitment.terms.segmentLength) else {
             throw .invalidTerms("a close settles at most K = \(commitment.terms.segmentLength) units, got \(units)")
@@ -66,7 +69,7 @@ public enum MeterUpdates {
         var next = state.next()
         try move(units: units, of: commitment, in: &next.allocation, releaseRest: true)
         next.appData = []
-        next.isFinal = true
+        next.isFinal = final
         return next
     }
 

@@ -21,7 +21,7 @@ struct ChannelMachineTests {
         let aliceActions = alice.on(.received(sent(bobActions)[0]))
         #expect(acceptedStates(aliceActions).count == 1)
         #expect(alice.current == bob.current)
-        #expect(alice.pending == nil)
+        #expect(alice.pending.isEmpty)
         try alice.current.verify(parameters: fixture.parameters, chainID: ChannelFixture.chainID)
     }
 
@@ -62,7 +62,7 @@ struct ChannelMachineTests {
         _ = alice.on(.propose(good))
         let rejection = ChannelMessage.rejection(channelID: fixture.channelID, version: 1, reason: .appRule("no"))
         #expect(alice.on(.received(rejection)) == [.proposalRejected(good, .appRule("no"))])
-        #expect(alice.pending == nil)
+        #expect(alice.pending.isEmpty)
     }
 
     @Test("the app rule hook can refuse an update the invariants allow")
@@ -148,7 +148,7 @@ struct ChannelMachineTests {
         if aliceWins { _ = alice.on(.received(acceptance[0])) } else { _ = bob.on(.received(acceptance[0])) }
         #expect(alice.current == bob.current)
         #expect(alice.current.state == (aliceWins ? fromAlice : fromBob))
-        #expect(alice.pending == nil && bob.pending == nil)
+        #expect(alice.pending.isEmpty && bob.pending.isEmpty)
     }
 
     @Test("a final state closes the channel: nothing may follow it")

@@ -7,6 +7,53 @@ import Testing
 struct MeterTests {
     static let sessionID = Hashing.sha256(Array("session".utf8))
     static let payerSeed = Hashing.sha256(Array("payer secret".utf8))
+    static let policy = MeterOpenPolicy(minimumUnitPrice: 1, maximumCreditWindow: 16, maximumSegmentLength: 1_000)
+
+    @Test("a provider accepts only openings its policy allows, proposed by the payer; plain payments only give")
+    func openingsAndPayments() throws {
+        let fixture = ChannelFixture()
+        var (alice, bob) = fixture.machines(bobRule: MeterRule(acceptedUnits: 0...0, openPolicy: Self.policy))
+        let payer = MeterPayer(terms: try MeterTerms(unitPrice: 2, segmentLength: 10, creditWindow: 4), seed: Self.payerSeed)
+        func answer(_ state: ChannelState, from proposer: Ed25519.PrivateKey, to machine: inout ChannelMachine)
+            -> ChannelMessage?
+        {
+            let signature = proposer.sign(state.signBytes(chainID: ChannelFixture.chainID))
+            return sent(machine.on(.received(.proposal(state, signature: signature)))).first
+        }
+        func isRejection(_ message: ChannelMessage?, containing text: String) -> Bool {
+            guard case .rejection(_, _, .appRule(let reason)) = message else { return false }
+            return reason.contains(text)
+        }
+        // Terms beyond the policy: a price too low, a window too wide.
+        for terms in [
+            try MeterTerms(unitPrice: 0, segmentLength: 10, creditWindow: 4),
+            try MeterTerms(unitPrice: 2, segmentLength: 10, creditWindow: 17),
+        ] {
+            let opening = try MeterUpdates.open(
+                from: fixture.initial.state, sessionID: Self.sessionID, terms: terms, providerIndex: 1, escrow: 100,
+                root: payer.root)
+            #expect(isRejection(answer(opening, from: fixture.alice, to: &bob), containing: "the provider's"))
+        }
+        // An opening that names the proposer as provider (making the receiver pay) is refused.
+        let backwards = try MeterUpdates.open(
+            from: fixture.initial.state, sessionID: Self.sessionID, terms: payer.terms, providerIndex: 1, escrow: 100,
+            root: payer.root)
+        #expect(isRejection(answer(backwards, from: fixture.bob, to: &alice), containing: "payment may not"))
+        // A side without a policy provides nothing.
+        var (_, plainBob) = fixture.machines()
+        let fine = try MeterUpdates.open(
+            from: fixture.initial.state, sessionID: Self.sessionID, terms: payer.terms, providerIndex: 1, escrow: 100,
+            root: payer.root)
+        #expect(isRejection(answer(fine, from: fixture.alice, to: &plainBob), containing: "payment may not"))
+        // A "payment" that takes from the receiver is refused; one that gives is signed.
+        let take = ChannelFixture.transfer(5, from: 1, after: fixture.initial.state)
+        #expect(isRejection(answer(take, from: fixture.alice, to: &bob), containing: "may not take"))
+        let give = ChannelFixture.transfer(5, from: 0, after: fixture.initial.state)
+        guard case .acceptance = answer(give, from: fixture.alice, to: &bob) else {
+            Issue.record("a payment to the receiver was not accepted")
+            return
+        }
+    }
 
     /// A provider and a payer with an opened session state (alice pays, bob provides).
     static func session(terms: MeterTerms, escrow: UInt64 = 500) throws -> (ChannelState, MeterPayer, MeterProvider) {
@@ -80,7 +127,7 @@ struct MeterTests {
     func checkpointsThroughTheChannel() throws {
         let fixture = ChannelFixture()
         let terms = try MeterTerms(unitPrice: 3, segmentLength: 4, creditWindow: 2)
-        var (alice, bob) = fixture.machines()
+        var (alice, bob) = fixture.machines(bobRule: MeterRule(acceptedUnits: 0...0, openPolicy: Self.policy))
         var payer = MeterPayer(terms: terms, seed: Self.payerSeed)
 
         // Open: one signed update locks the escrow and commits the first root.
@@ -146,7 +193,7 @@ struct MeterTests {
     func timeBasedCheckpoints() throws {
         let fixture = ChannelFixture()
         let terms = try MeterTerms(unitPrice: 2, segmentLength: 100, creditWindow: 4)
-        var (alice, bob) = fixture.machines()
+        var (alice, bob) = fixture.machines(bobRule: MeterRule(acceptedUnits: 0...0, openPolicy: Self.policy))
         var payer = MeterPayer(terms: terms, seed: Self.payerSeed)
         payer.checkpointInterval = 250
         let opened = try MeterUpdates.open(

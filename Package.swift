@@ -242,7 +242,7 @@ let package = Package(
         .target(
             name: "ChannelWire",
             dependencies: [
-                "ChannelCore", "PeerNetwork", "NetworkCore", "Storage", "Primitives",
+                "ChannelCore", "ChannelMetering", "PeerNetwork", "NetworkCore", "Storage", "Primitives",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Channels/Wire",

@@ -1,8 +1,10 @@
 public import ChannelCore
+import Dispatch
 internal import Logging
 public import NetworkCore
 public import PeerNetwork
 public import Primitives
+import Synchronization
 
 /// Why an update through an endpoint did not complete.
 public enum EndpointError: Error, Sendable, CustomStringConvertible {
@@ -29,9 +31,17 @@ public enum EndpointError: Error, Sendable, CustomStringConvertible {
 
 /// One participant's end of a channel over the network (Docs/spec/channels.md, "Wire"): the
 /// update protocol's `ChannelMachine` driven over an authenticated, encrypted link to the one
-/// counterparty (the L1's Noise XX transport bound to the participants' Ed25519 keys), with every
-/// fully signed state persisted, synced, before anything that acknowledges it is sent, and a resync
-/// on every connection so that a side that crashed catches up to the latest state and goes on.
+/// counterparty (the L1's Noise XX transport bound to the participants' Ed25519 keys).
+///
+/// - Updates are pipelined: `propose` and `pay` may be called concurrently, up to `maxInFlight`
+///   unanswered proposals, each building on the previous one.
+/// - Inbound messages are handled in batches (everything that arrived while the last batch was
+///   being handled), so one countersignature answers many proposals under load.
+/// - Group commit: the latest fully signed state of a batch is written to RocksDB and synced, off
+///   the actor, before anything that acknowledges it is sent and before any update waiting for it
+///   completes. A crash at any point leaves on disk every state either side was told about.
+/// - A resync on every connection, and whenever the peer answers a proposal we no longer hold,
+///   brings a side that crashed or gave up up to the latest state.
 public actor ChannelEndpoint {
     /// The wire's channel number on the link.
     public static let wireChannel: UInt8 = 1
@@ -39,30 +49,73 @@ public actor ChannelEndpoint {
     public let parameters: ChannelParameters
     public let chainID: String
     public let peer: PeerKey
-    private let node: NetworkNode
+    let node: NetworkNode
     private let store: ChannelStateStore
     private let key: Ed25519.PrivateKey
     private var machine: ChannelMachine
-    private var waiting: [UInt64: CheckedContinuation<SignedState, any Error>] = [:]
+    private var waiting: [UInt64: Waiter] = [:]
     private var loops: [Task<Void, Never>] = []
-    private let logger = Logger(label: "aether.channel")
+    private let inbox = Inbox()
+    /// Actions waiting for the state before them to reach the disk, in order.
+    private var outbox: [ChannelMachine.Action] = []
+    private var flushing = false
+    /// Callers waiting for fewer than `maxInFlight` pending proposals.
+    private var slotWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Set when a write failed: the endpoint acknowledges nothing more.
+    private var storageFailure: String?
+    private let disk = DispatchQueue(label: "aether.channel.disk")
+    let logger = Logger(label: "aether.channel")
+    /// The metering session on this channel, if any (`ChannelEndpoint+Metering.swift`).
+    var metering: MeteringSession?
+    /// What this side serves as a metering provider, if it does.
+    var providerPolicy: ProviderPolicy?
+    /// The provider's serving task, waiting for payment.
+    var servingWaiter: CheckedContinuation<Void, Never>?
+
+    private struct Waiter {
+        let continuation: CheckedContinuation<SignedState, any Error>
+        let deadline: ContinuousClock.Instant
+    }
+
+    /// Messages from the network, collected while the actor handles the previous batch.
+    private final class Inbox: Sendable {
+        private let messages = Mutex<[InboundMessage]>([])
+
+        /// Adds a message; true when the inbox was empty (a drain must be scheduled).
+        func add(_ message: InboundMessage) -> Bool {
+            messages.withLock { queued in
+                queued.append(message)
+                return queued.count == 1
+            }
+        }
+
+        func takeAll() -> [InboundMessage] {
+            messages.withLock { queued in
+                defer { queued.removeAll(keepingCapacity: true) }
+                return queued
+            }
+        }
+    }
 
     /// An endpoint for `key`'s side of the channel: restores the latest state from `store` when it
-    /// has one (else starts from `initial`), listens on `port` (0: any), dials `peerAddress` if given.
+    /// has one (else starts from `initial`), listens on `port` (0: any), dials `peerAddress` if
+    /// given, and lets up to `maxInFlight` proposals wait for answers at once.
     public init(
         parameters: ChannelParameters, chainID: String, key: Ed25519.PrivateKey, initial: SignedState,
-        store: ChannelStateStore, port: Int = 0, peerAddress: PeerAddress? = nil
+        store: ChannelStateStore, port: Int = 0, peerAddress: PeerAddress? = nil, maxInFlight: Int = 1024
     ) async throws {
         guard let index = parameters.index(of: key.publicKey) else { throw ChannelError.notAParticipant(key.publicKey) }
         let id = parameters.channelID(chainID: chainID)
-        let latest = try store.load(id)?.latest ?? initial
-        if try store.load(id) == nil { try store.save(parameters: parameters, latest: initial) }
+        let stored = try store.load(id)
+        if stored == nil { try store.save(parameters: parameters, latest: initial) }
         self.parameters = parameters
         self.chainID = chainID
         self.key = key
         self.store = store
         self.peer = parameters.participants[1 - index]
-        self.machine = try ChannelMachine(parameters: parameters, chainID: chainID, key: key, initial: latest)
+        self.machine = try ChannelMachine(
+            parameters: parameters, chainID: chainID, key: key, initial: stored?.latest ?? initial,
+            maxInFlight: maxInFlight)
         var configuration = NetworkConfiguration(
             chainId: "aether-channel/\(id.hex.prefix(16))", validators: [peer],
             peers: peerAddress.map { [$0] } ?? [])
@@ -80,8 +133,22 @@ public actor ChannelEndpoint {
         let port: Int
         do { port = try await node.start() } catch { throw EndpointError.network(error) }
         let node = self.node
-        loops.append(Task { [weak self] in for await message in node.messages { await self?.received(message) } })
+        let inbox = self.inbox
+        loops.append(
+            Task { [weak self] in
+                for await message in node.messages where inbox.add(message) {
+                    Task { await self?.drain() }
+                }
+            })
         loops.append(Task { [weak self] in for await event in node.events { await self?.event(event) } })
+        loops.append(
+            Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(50))
+                    await self?.expireUpdates()
+                    await self?.meterTimer()
+                }
+            })
         return port
     }
 
@@ -90,63 +157,108 @@ public actor ChannelEndpoint {
         for loop in loops { loop.cancel() }
         loops.removeAll()
         await node.stop()
-        for (_, continuation) in waiting { continuation.resume(throwing: EndpointError.disconnected) }
-        waiting.removeAll()
+        failAllWaiting(.disconnected)
     }
 
     /// The latest fully signed state.
     public var current: SignedState { machine.current }
 
+    /// The state the next update builds on (the newest pending proposal, else `current`).
+    public var tip: ChannelState { machine.tip }
+
+    /// Our participant index.
+    public var ourIndex: Int { machine.ourIndex }
+
     /// Whether the link to the peer is up.
     public var isConnected: Bool { node.connectedPeers.contains(peer) }
 
-    /// Proposes `state` (version current + 1) and returns it fully signed once the peer accepts.
-    /// - Throws: `EndpointError`: at once when the peer is not connected; `.timedOut` after
-    ///   `timeout` without an answer. A failed update leaves no pending proposal behind: if the peer
-    ///   did accept it, the resync on the next connection brings the fully signed state.
+    /// Proposes `state` (version `tip` + 1) and returns it fully signed once the peer accepts it
+    /// (or a later state that includes it) and it is on disk.
+    /// - Throws: `EndpointError`: at once when the peer is not connected or too many proposals
+    ///   wait; `.timedOut` after `timeout` without an answer, which also abandons every proposal
+    ///   still pending (if the peer did accept one, the next resync brings the fully signed state).
     public func propose(_ state: ChannelState, timeout: Duration = .seconds(10)) async throws -> SignedState {
+        if let storageFailure { throw EndpointError.storage(storageFailure) }
         guard isConnected else { throw EndpointError.disconnected }
-        let version = state.version
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            await self?.abandon(version: version, because: .timedOut)
-        }
-        defer { timer.cancel() }
+        let deadline = ContinuousClock.now + timeout
         return try await withCheckedThrowingContinuation { continuation in
-            waiting[version] = continuation
+            waiting[state.version] = Waiter(continuation: continuation, deadline: deadline)
             perform(machine.on(.propose(state)))
         }
     }
 
-    /// Fails the update waiting for `version` and drops our pending proposal.
-    private func abandon(version: UInt64, because error: EndpointError) {
-        guard let continuation = waiting.removeValue(forKey: version) else { return }
-        dropPendingProposal()
-        continuation.resume(throwing: error)
-    }
-
-    /// Restarts the update machine from the latest fully signed state, forgetting a proposal that
-    /// may never be answered.
-    private func dropPendingProposal() {
-        guard machine.pending != nil,
-            var fresh = try? ChannelMachine(
-                parameters: parameters, chainID: chainID, key: key, initial: machine.current)
-        else { return }
-        fresh.rule = machine.rule
-        machine = fresh
-    }
-
-    /// Moves `amount` from this side to the peer in the next state.
-    public func pay(_ amount: UInt64) async throws -> SignedState {
+    /// Moves `amount` from this side to the peer in the next state; waits for room when
+    /// `maxInFlight` proposals are already waiting.
+    public func pay(_ amount: UInt64, timeout: Duration = .seconds(10)) async throws -> SignedState {
+        while machine.pending.count >= machine.maxInFlight {
+            if let storageFailure { throw EndpointError.storage(storageFailure) }
+            guard isConnected else { throw EndpointError.disconnected }
+            await withCheckedContinuation { slotWaiters.append($0) }
+        }
         let index = machine.ourIndex
-        var next = machine.current.state.next()
+        var next = machine.tip.next()
         guard next.allocation.balances[index] >= amount else {
             throw EndpointError.refused(
                 .malformedAllocation("balance \(next.allocation.balances[index]) is below \(amount)"))
         }
         next.allocation.balances[index] -= amount
         next.allocation.balances[1 - index] += amount
-        return try await propose(next)
+        return try await propose(next, timeout: timeout)
+    }
+
+    /// Replaces the rule applied to the peer's proposals.
+    func setRule(_ rule: any ChannelAppRule) { machine.rule = rule }
+
+    /// Proposes `state` with nobody waiting for the answer (the meter's checkpoints: the answer
+    /// arrives through `stateSettled`, a refusal through `settlementFailed`).
+    func proposeWithoutWaiting(_ state: ChannelState) {
+        guard storageFailure == nil, isConnected else {
+            settlementFailed(state)
+            return
+        }
+        perform(machine.on(.propose(state)))
+    }
+
+    // MARK: - Waiting updates
+
+    /// Fails every waiting update whose deadline passed, and with them every later one (they build
+    /// on it), dropping the pending proposals.
+    private func expireUpdates() {
+        let now = ContinuousClock.now
+        guard waiting.values.contains(where: { $0.deadline <= now }) else { return }
+        abandonPending()
+        failAllWaiting(.timedOut)
+    }
+
+    private func abandonPending() {
+        for state in machine.abandonPending() { settlementFailed(state) }
+    }
+
+    private func failAllWaiting(_ error: EndpointError) {
+        let all = waiting
+        waiting.removeAll()
+        for version in all.keys.sorted() { all[version]?.continuation.resume(throwing: error) }
+        releaseSlots()
+    }
+
+    /// Lets callers waiting for room re-check it.
+    private func releaseSlots() {
+        guard !slotWaiters.isEmpty, machine.pending.count < machine.maxInFlight || !isConnected else { return }
+        let waiters = slotWaiters
+        slotWaiters.removeAll()
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Completes every waiting update up to `signed`'s version with it.
+    private func complete(through signed: SignedState) {
+        let done = waiting.keys.filter { $0 <= signed.state.version }
+        for version in done.sorted() { waiting.removeValue(forKey: version)?.continuation.resume(returning: signed) }
+        releaseSlots()
+    }
+
+    private func fail(version: UInt64, _ error: EndpointError) {
+        waiting.removeValue(forKey: version)?.continuation.resume(throwing: error)
+        releaseSlots()
     }
 
     // MARK: - Inbound
@@ -155,25 +267,40 @@ public actor ChannelEndpoint {
         switch event {
         case .connected(let key) where key == peer: send(.sync(machine.current))
         case .disconnected(let key, _) where key == peer:
-            dropPendingProposal()
-            for (_, continuation) in waiting { continuation.resume(throwing: EndpointError.disconnected) }
-            waiting.removeAll()
+            abandonPending()
+            failAllWaiting(.disconnected)
         default: break
         }
     }
 
-    private func received(_ message: InboundMessage) {
-        guard message.peer == peer, message.channel == Self.wireChannel else { return }
-        let decoded: WireMessage
-        do { decoded = try Canonical.decode(WireMessage.self, from: message.payload) } catch {
-            logger.warning("discarded a malformed message from the peer: \(error)")
-            node.penalize(peer: peer, reason: "malformed channel message: \(error)")
-            return
+    /// Handles everything that arrived since the last drain: update messages go to the machine in
+    /// runs, so one countersignature answers a run of proposals.
+    private func drain() {
+        var updates: [ChannelMessage] = []
+        for message in inbox.takeAll() where message.peer == peer && message.channel == Self.wireChannel {
+            let decoded: WireMessage
+            do { decoded = try Canonical.decode(WireMessage.self, from: message.payload) } catch {
+                logger.warning("discarded a malformed message from the peer: \(error)")
+                node.penalize(peer: peer, reason: "malformed channel message: \(error)")
+                continue
+            }
+            switch decoded {
+            case .update(let update): updates.append(update)
+            case .sync(let theirs):
+                flushUpdates(&updates)
+                resync(theirs)
+            case .meter(let meterMessage):
+                flushUpdates(&updates)
+                handle(meterMessage)
+            }
         }
-        switch decoded {
-        case .update(let update): perform(machine.on(.received(update)))
-        case .sync(let theirs): resync(theirs)
-        }
+        flushUpdates(&updates)
+    }
+
+    private func flushUpdates(_ updates: inout [ChannelMessage]) {
+        guard !updates.isEmpty else { return }
+        perform(machine.on(.receivedBatch(updates)))
+        updates.removeAll(keepingCapacity: true)
     }
 
     /// Adopts the peer's state when it is newer and fully signed; tells the peer ours when it is behind.
@@ -181,50 +308,124 @@ public actor ChannelEndpoint {
         let ours = machine.current.state.version
         if theirs.state.version > ours {
             do {
-                try theirs.verify(parameters: parameters, chainID: chainID)
-                try store.save(parameters: parameters, latest: theirs)
-                machine = try ChannelMachine(parameters: parameters, chainID: chainID, key: key, initial: theirs)
-                logger.info("resynced from version \(ours) to \(theirs.state.version)")
+                try machine.adopt(theirs)
             } catch {
                 logger.warning("refused a resync state: \(error)")
                 node.penalize(peer: peer, reason: "invalid resync state")
+                return
             }
+            logger.info("resynced from version \(ours) to \(theirs.state.version)")
+            failAllWaiting(.superseded)
+            perform([.accepted(theirs)])
         } else if theirs.state.version < ours {
             send(.sync(machine.current))
         }
     }
 
-    /// Performs the machine's actions in order: persist each accepted state before any later send.
+    // MARK: - Outbound, with group commit
+
+    /// Performs the machine's actions in order. Actions after an `.accepted` state wait until
+    /// that state (or a later one) is on disk; a run of them shares one synced write.
     private func perform(_ actions: [ChannelMachine.Action]) {
         for action in actions {
-            switch action {
-            case .send(let message): send(.update(message))
-            case .accepted(let signed):
-                do { try store.save(parameters: parameters, latest: signed) } catch {
-                    // Not persisted: acknowledge nothing further, and fail the update.
-                    waiting.removeValue(forKey: signed.state.version)?.resume(
-                        throwing: EndpointError.storage("\(error)"))
+            if outbox.isEmpty, !flushing, !action.isAccepted {
+                performNow(action)
+            } else {
+                outbox.append(action)
+            }
+        }
+        if !outbox.isEmpty, !flushing {
+            flushing = true
+            Task { await self.flush() }
+        }
+    }
+
+    private func flush() async {
+        while !outbox.isEmpty {
+            let run = outbox
+            outbox.removeAll(keepingCapacity: true)
+            if let latest = run.lastAccepted {
+                if let failure = await persist(latest) {
+                    storageFailure = failure
+                    logger.error("could not persist channel state \(latest.state.version): \(failure); stopping")
+                    abandonPending()
+                    failAllWaiting(.storage(failure))
+                    outbox.removeAll()
+                    flushing = false
+                    await node.stop()
                     return
                 }
-                waiting.removeValue(forKey: signed.state.version)?.resume(returning: signed)
-            case .proposalRejected(let state, let reason):
-                waiting.removeValue(forKey: state.version)?.resume(throwing: EndpointError.rejectedByPeer(reason))
-            case .ownProposalDropped(let state):
-                waiting.removeValue(forKey: state.version)?.resume(throwing: EndpointError.superseded)
-            case .refused(let state, let reason):
-                waiting.removeValue(forKey: state.version)?.resume(throwing: EndpointError.refused(reason))
-            case .discarded(_, let reason):
-                logger.debug("discarded a peer message: \(reason)")
+            }
+            for action in run { performNow(action) }
+        }
+        flushing = false
+    }
+
+    /// Writes `state` off the actor (a synced RocksDB write); nil on success, else the error.
+    private func persist(_ state: SignedState) async -> String? {
+        let store = self.store
+        let parameters = self.parameters
+        return await withCheckedContinuation { continuation in
+            disk.async {
+                do {
+                    try store.save(parameters: parameters, latest: state)
+                    continuation.resume(returning: nil)
+                } catch {
+                    continuation.resume(returning: "\(error)")
+                }
             }
         }
     }
 
-    private func send(_ message: WireMessage) {
-        do { try node.send(to: peer, channel: Self.wireChannel, payload: Canonical.encode(message)) } catch {
-            logger.debug("could not send to the peer: \(error)")
-            if case .update(.proposal(let state, _)) = message {
-                abandon(version: state.version, because: .disconnected)
+    private func performNow(_ action: ChannelMachine.Action) {
+        switch action {
+        case .send(let message): send(.update(message))
+        case .accepted(let signed):
+            complete(through: signed)
+            stateSettled(signed)
+        case .proposalRejected(let state, let reason):
+            fail(version: state.version, .rejectedByPeer(reason))
+            settlementFailed(state)
+        case .ownProposalDropped(let state):
+            fail(version: state.version, .superseded)
+            settlementFailed(state)
+        case .refused(let state, let reason):
+            fail(version: state.version, .refused(reason))
+            settlementFailed(state)
+        case .discarded(let message, let reason):
+            logger.debug("discarded a peer message: \(reason)")
+            // An answer to a proposal we gave up on: the peer may hold a newer fully signed
+            // state than ours; a sync makes it send it.
+            if case .acceptance(_, let version, _) = message, version > machine.current.state.version {
+                send(.sync(machine.current))
             }
         }
+    }
+
+    /// Sends a message on the link; meter messages need no ordering with the disk.
+    func send(_ message: WireMessage) {
+        do { try node.send(to: peer, channel: Self.wireChannel, payload: Canonical.encode(message)) } catch {
+            logger.debug("could not send to the peer: \(error)")
+            if case .update(.proposal) = message {
+                abandonPending()
+                failAllWaiting(.disconnected)
+            }
+        }
+    }
+}
+
+extension ChannelMachine.Action {
+    var isAccepted: Bool {
+        if case .accepted = self { return true }
+        return false
+    }
+}
+
+extension [ChannelMachine.Action] {
+    var lastAccepted: SignedState? {
+        for action in reversed() {
+            if case .accepted(let signed) = action { return signed }
+        }
+        return nil
     }
 }

@@ -2,11 +2,86 @@ public import ChannelCore
 public import Primitives
 
 /// What two channel endpoints say to each other over their authenticated link: the update
-/// protocol's messages, and a resync that carries the sender's latest fully signed state (sent on
-/// every (re)connection and when the peer is behind).
+/// protocol's messages, a resync that carries the sender's latest fully signed state (sent on
+/// every (re)connection and when the peer is behind), and the streaming meter's messages.
 public enum WireMessage: Hashable, Sendable {
     case update(ChannelMessage)
     case sync(SignedState)
+    case meter(MeterMessage)
+}
+
+/// The streaming meter on the wire, for the session the channel's current state has open.
+public enum MeterMessage: Hashable, Sendable {
+    /// Payer → provider: serve `request` (a prompt, opaque here), at most `maxUnits` units.
+    case request(sessionID: Hash, maxUnits: UInt64, request: [UInt8])
+    /// Provider → payer: units `first`, `first + 1`, … (1-based over the session), one payload each.
+    case units(sessionID: Hash, first: UInt64, payloads: [[UInt8]])
+    /// Payer → provider: the hash-chain preimages paying the next units, in order.
+    case ticks(sessionID: Hash, preimages: [Hash])
+    /// Either side: no more units will be served or paid in this session, and why.
+    case end(sessionID: Hash, reason: String)
+
+    /// The most payloads or preimages one message carries.
+    public static let maxBatch = 4_096
+    /// The largest payload of one unit, and of a request, in bytes.
+    public static let maxPayload = 64 << 10
+
+    public var sessionID: Hash {
+        switch self {
+        case .request(let id, _, _), .units(let id, _, _), .ticks(let id, _), .end(let id, _): id
+        }
+    }
+}
+
+extension MeterMessage: CanonicalCodable {
+    public func encode(to encoder: inout CanonicalEncoder) {
+        switch self {
+        case .request(let id, let maxUnits, let request):
+            encoder.write(UInt8(0))
+            encoder.write(id)
+            encoder.write(maxUnits)
+            encoder.write(bytes: request)
+        case .units(let id, let first, let payloads):
+            encoder.write(UInt8(1))
+            encoder.write(id)
+            encoder.write(first)
+            encoder.writeLength(payloads.count)
+            for payload in payloads { encoder.write(bytes: payload) }
+        case .ticks(let id, let preimages):
+            encoder.write(UInt8(2))
+            encoder.write(id)
+            encoder.write(preimages)
+        case .end(let id, let reason):
+            encoder.write(UInt8(3))
+            encoder.write(id)
+            encoder.write(reason)
+        }
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        let at = decoder.offset
+        switch try decoder.read(UInt8.self) {
+        case 0:
+            self = .request(
+                sessionID: try decoder.read(Hash.self), maxUnits: try decoder.read(UInt64.self),
+                request: try decoder.readBytes(maxLength: Self.maxPayload))
+        case 1:
+            let id = try decoder.read(Hash.self)
+            let first = try decoder.read(UInt64.self)
+            let count = try decoder.readLength(limit: Self.maxBatch)
+            var payloads: [[UInt8]] = []
+            payloads.reserveCapacity(Int(count))
+            for _ in 0..<count { payloads.append(try decoder.readBytes(maxLength: Self.maxPayload)) }
+            self = .units(sessionID: id, first: first, payloads: payloads)
+        case 2:
+            self = .ticks(
+                sessionID: try decoder.read(Hash.self),
+                preimages: try decoder.readArray(of: Hash.self, maxCount: Self.maxBatch))
+        case 3:
+            self = .end(sessionID: try decoder.read(Hash.self), reason: try decoder.read(String.self, maxLength: 256))
+        case let tag: throw .unknownTag(offset: at, tag: UInt64(tag), type: "MeterMessage")
+        }
+    }
 }
 
 extension WireMessage: CanonicalCodable {
@@ -18,6 +93,9 @@ extension WireMessage: CanonicalCodable {
         case .sync(let signed):
             encoder.write(UInt8(1))
             encoder.write(signed)
+        case .meter(let message):
+            encoder.write(UInt8(2))
+            encoder.write(message)
         }
     }
 
@@ -26,6 +104,7 @@ extension WireMessage: CanonicalCodable {
         switch try decoder.read(UInt8.self) {
         case 0: self = .update(try decoder.read(ChannelMessage.self))
         case 1: self = .sync(try decoder.read(SignedState.self))
+        case 2: self = .meter(try decoder.read(MeterMessage.self))
         case let tag: throw .unknownTag(offset: offset, tag: UInt64(tag), type: "WireMessage")
         }
     }

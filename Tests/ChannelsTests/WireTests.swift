@@ -1,5 +1,6 @@
 import ChannelCore
-import ChannelWire
+import ChannelMetering
+@testable import ChannelWire
 import Foundation
 import PeerNetwork
 import Primitives
@@ -91,5 +92,113 @@ struct WireTests {
         #expect(throws: CodecError.self) { try Canonical.decode(WireMessage.self, from: [7]) }
         var random = SeededRandom(seed: 4)
         for _ in 0..<300 { _ = try? Canonical.decode(WireMessage.self, from: random.bytes(Int(random.next() % 200))) }
+    }
+
+    /// Alice and bob connected over loopback, each with a store in `directory`.
+    static func pair(_ fixture: ChannelFixture, _ directory: URL) async throws -> (
+        ChannelEndpoint, ChannelEndpoint, [RocksDBStore]
+    ) {
+        let (aliceRocks, aliceStore) = try store(directory, "alice")
+        let (bobRocks, bobStore) = try store(directory, "bob")
+        let alice = try await ChannelEndpoint(
+            parameters: fixture.parameters, chainID: ChannelFixture.chainID, key: fixture.alice,
+            initial: fixture.initial, store: aliceStore)
+        let port = try await alice.start()
+        let bob = try await ChannelEndpoint(
+            parameters: fixture.parameters, chainID: ChannelFixture.chainID, key: fixture.bob, initial: fixture.initial,
+            store: bobStore, peerAddress: PeerAddress(host: "127.0.0.1", port: port, key: fixture.alice.publicKey))
+        _ = try await bob.start()
+        try await waitConnected(bob)
+        try await waitConnected(alice)
+        return (alice, bob, [aliceRocks, bobRocks])
+    }
+
+    static func temporaryDirectory() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("aether-wire-\(UUID().uuidString)")
+    }
+
+    @Test("thousands of concurrent payments pipeline through one link and all land")
+    func pipelinedPayments() async throws {
+        let fixture = ChannelFixture(balances: [100_000, 100_000], seed: 21)
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (alice, bob, stores) = try await Self.pair(fixture, directory)
+        let count = 2_000
+        let completed = try await withThrowingTaskGroup(of: UInt64.self) { group in
+            for _ in 0..<count { group.addTask { try await alice.pay(3).state.version } }
+            var versions: [UInt64] = []
+            for try await version in group { versions.append(version) }
+            return versions
+        }
+        #expect(completed.count == count)
+        #expect(await alice.current.state.version == UInt64(count))
+        for _ in 0..<200 where await bob.current != alice.current { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await bob.current == alice.current)
+        #expect(await bob.current.state.allocation.balances == [100_000 - 3 * UInt64(count), 100_000 + 3 * UInt64(count)])
+        await alice.stop()
+        await bob.stop()
+        for rocks in stores { rocks.close() }
+    }
+
+    static let policy = MeterOpenPolicy(minimumUnitPrice: 1, maximumCreditWindow: 64, maximumSegmentLength: 4_096)
+
+    static func tokens(_ count: Int) -> @Sendable (MeterRequest) -> AsyncStream<[UInt8]> {
+        { request in
+            AsyncStream { continuation in
+                for index in 0..<min(count, Int(request.maxUnits)) { continuation.yield(Array("t\(index) ".utf8)) }
+                continuation.finish()
+            }
+        }
+    }
+
+    @Test("a metered stream over the link: every unit paid as it arrives, checkpoints every K, the session ends settled")
+    func meteredStream() async throws {
+        let fixture = ChannelFixture(balances: [10_000, 0], seed: 22)
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (alice, bob, stores) = try await Self.pair(fixture, directory)
+        await bob.provide(policy: Self.policy, source: Self.tokens(100))
+        let terms = try MeterTerms(unitPrice: 7, segmentLength: 16, creditWindow: 4)
+        let units = try await alice.stream(request: Array("hello".utf8), terms: terms, escrow: 2_000, maxUnits: 500)
+        var received: [MeteredUnit] = []
+        for try await unit in units { received.append(unit) }
+        #expect(received.map(\.number) == Array(1...100))
+        #expect(received.first?.payload == Array("t0 ".utf8))
+        let final = await alice.current.state
+        #expect(final.allocation.balances == [10_000 - 700, 700])
+        #expect(final.allocation.locked.isEmpty && final.appData.isEmpty && !final.isFinal)
+        // Opening + 6 checkpoints (every 16 units) + the end.
+        #expect(final.version == 8)
+        for _ in 0..<200 where await bob.current != alice.current { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await bob.current == alice.current)
+        #expect(await bob.meterStatus == nil)
+        // The channel goes on: a plain payment after the session.
+        _ = try await alice.pay(5)
+        await alice.stop()
+        await bob.stop()
+        for rocks in stores { rocks.close() }
+    }
+
+    @Test("a payer who stops paying gets W more units, then the provider ends the session and is paid what was paid")
+    func payerStops() async throws {
+        let fixture = ChannelFixture(balances: [10_000, 0], seed: 23)
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (alice, bob, stores) = try await Self.pair(fixture, directory)
+        await bob.provide(policy: Self.policy, stallTimeout: .milliseconds(500), source: Self.tokens(1_000))
+        let terms = try MeterTerms(unitPrice: 3, segmentLength: 8, creditWindow: 5)
+        let units = try await alice.stream(request: [], terms: terms, escrow: 3_000, maxUnits: 1_000)
+        await alice.stopPaying(after: 20)
+        var received = 0
+        for try await _ in units { received += 1 }
+        #expect(received == 20 + 5, "served exactly W units beyond the last paid one")
+        let final = await alice.current.state
+        #expect(final.allocation.balances == [10_000 - 60, 60])
+        #expect(final.allocation.locked.isEmpty)
+        for _ in 0..<200 where await bob.current != alice.current { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await bob.current == alice.current)
+        await alice.stop()
+        await bob.stop()
+        for rocks in stores { rocks.close() }
     }
 }

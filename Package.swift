@@ -280,7 +280,7 @@ let package = Package(
                 "Primitives", "Storage", "RocksDBStorage", "Simulator", "Consensus", "Chain", "Node", "RPC",
                 "DataAvailability", "CSodium", "CSecp256k1", "CRocksDB", "COpenSSL", "CIsal",
                 "ChainPeers", "Relayer", "Settlement", "EVM", "EVMClient", "Solana", "SolanaClient", "BridgeRPC",
-                "ChannelCore", "ChannelMetering",
+                "ChannelCore", "ChannelMetering", "ChannelWire", "PeerNetwork",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Deploy/Benchmarks",

@@ -30,6 +30,17 @@ public struct MeterStatus: Hashable, Sendable {
     public let settled: UInt64
 }
 
+/// Progress of a metering session, reported to an observer as it happens (for live displays and
+/// latency measurement).
+public enum MeterProgress: Hashable, Sendable {
+    /// The provider sent unit `number`.
+    case served(UInt64)
+    /// The provider verified payment for every unit up to `through`.
+    case paid(through: UInt64)
+    /// A checkpoint or the session's end is fully signed: `units` units are settled.
+    case settled(units: UInt64)
+}
+
 /// Why a metered stream ended early.
 public enum MeteringError: Error, Hashable, Sendable, CustomStringConvertible {
     case sessionOpen
@@ -193,6 +204,12 @@ extension ChannelEndpoint {
         setRule(MeterRule(acceptedUnits: 0...0, openPolicy: policy))
     }
 
+    /// Reports the session's progress on this side to `observer`, called on the endpoint's actor
+    /// (keep it short).
+    public func observeMeter(_ observer: @escaping @Sendable (MeterProgress) -> Void) {
+        meterObserver = observer
+    }
+
     /// The provider's figures for the open session, if any.
     public var meterStatus: MeterStatus? {
         guard let session = metering, case .provider(let provider) = session.role else { return nil }
@@ -234,6 +251,7 @@ extension ChannelEndpoint {
                 session.role = .provider(provider)
                 metering = session
                 send(.meter(.units(sessionID: id, first: number, payloads: [payload])))
+                meterObserver?(.served(number))
                 return true
             }
             guard ContinuousClock.now < deadline else {
@@ -261,6 +279,7 @@ extension ChannelEndpoint {
         }
         session.role = .provider(provider)
         metering = session
+        meterObserver?(.paid(through: provider.paid))
         setRule(MeterRule(acceptedUnits: provider.rule.acceptedUnits, openPolicy: providerPolicy?.open))
         wakeServer()
     }
@@ -297,6 +316,7 @@ extension ChannelEndpoint {
         case .payer(var payer, let continuation):
             guard metering?.settling == true, (try? payer.checkpointAccepted(state)) != nil else { return }
             metering?.settling = false
+            meterObserver?(.settled(units: payer.settled))
             if state.appData.isEmpty {
                 metering = nil
                 setRule(PaymentRule())
@@ -308,6 +328,7 @@ extension ChannelEndpoint {
             payUnits()
         case .provider(var provider):
             guard (try? provider.checkpointAccepted(state)) != nil else { return }
+            meterObserver?(.settled(units: provider.settled))
             if state.appData.isEmpty {
                 metering = nil
                 wakeServer()

@@ -69,6 +69,10 @@ public actor ChannelEndpoint {
     var metering: MeteringSession?
     /// What this side serves as a metering provider, if it does.
     var providerPolicy: ProviderPolicy?
+    /// Told of every fully signed state once it is on disk.
+    var stateObserver: (@Sendable (SignedState) -> Void)?
+    /// Told of the metering session's progress.
+    var meterObserver: (@Sendable (MeterProgress) -> Void)?
     /// The provider's serving task, waiting for payment.
     var servingWaiter: CheckedContinuation<Void, Never>?
 
@@ -206,6 +210,11 @@ public actor ChannelEndpoint {
         return try await propose(next, timeout: timeout)
     }
 
+    /// Reports every fully signed state to `observer` once it is on disk (called on the actor).
+    public func observeStates(_ observer: @escaping @Sendable (SignedState) -> Void) {
+        stateObserver = observer
+    }
+
     /// Replaces the rule applied to the peer's proposals.
     func setRule(_ rule: any ChannelAppRule) { machine.rule = rule }
 
@@ -243,10 +252,12 @@ public actor ChannelEndpoint {
 
     /// Lets callers waiting for room re-check it.
     private func releaseSlots() {
-        guard !slotWaiters.isEmpty, machine.pending.count < machine.maxInFlight || !isConnected else { return }
-        let waiters = slotWaiters
-        slotWaiters.removeAll()
-        for waiter in waiters { waiter.resume() }
+        guard !slotWaiters.isEmpty else { return }
+        // As many as there is room for (all when the link is down: they fail), oldest first.
+        let room = isConnected ? max(0, machine.maxInFlight - machine.pending.count) : slotWaiters.count
+        let released = slotWaiters.prefix(room)
+        slotWaiters.removeFirst(released.count)
+        for waiter in released { waiter.resume() }
     }
 
     /// Completes every waiting update up to `signed`'s version with it.
@@ -382,6 +393,7 @@ public actor ChannelEndpoint {
         case .send(let message): send(.update(message))
         case .accepted(let signed):
             complete(through: signed)
+            stateObserver?(signed)
             stateSettled(signed)
         case .proposalRejected(let state, let reason):
             fail(version: state.version, .rejectedByPeer(reason))

@@ -10,7 +10,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Run a benchmark suite; each figure is printed beside its baseline and their ratio.",
         subcommands: [
             PrimitivesSuite.self, ConsensusSuite.self, LocalnetSuite.self, DataAvailabilitySuite.self,
-            SettlementSuite.self, ChannelsSuite.self,
+            SettlementSuite.self, ChannelsSuite.self, ChannelsPeer.self, ChannelsEndpoint.self,
         ]
     )
 
@@ -88,27 +88,78 @@ struct Bench: AsyncParsableCommand {
         }
     }
 
-    struct ChannelsSuite: ParsableCommand {
+    struct ChannelsSuite: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "channels",
-            abstract: "The streaming meter and signed channel updates on one core, beside raw SHA-256 and libsodium.",
+            abstract: "The streaming meter and signed channel updates: on one core, and between two processes.",
             discussion: """
-                Verifies a hash chain of 2^20 reveals per run, bare and through the provider's serve-and-verify \
-                step, beside OpenSSL's SHA-256 of 32 bytes called directly; and runs signed channel updates \
-                between two state machines in one process beside libsodium's signatures alone. Build with -c \
-                release: a debug build measures the debug build.
+                In this process: verifies a hash chain of 2^20 reveals per run, bare and through the provider's \
+                serve-and-verify step, beside OpenSSL's SHA-256 of 32 bytes called directly; and runs signed \
+                channel updates between two state machines beside libsodium's signatures alone. Then starts \
+                `aether bench channels-peer` and measures over loopback: pipelined signed updates per second \
+                and their latency, one update at a time, meter ticks per second and the tick round trip flat \
+                out and paced, and concurrent sessions on one provider. Build with -c release: a debug build \
+                measures the debug build.
                 """)
-        @Flag(help: "A chain of 10,000 ticks, 50 updates, three repeats: checks the suite runs.") var quick = false
+        @Flag(help: "Small sizes, few repeats: checks the suite runs.") var quick = false
+        @Flag(help: "Only the in-process figures.") var inProcess = false
+        @Option(help: "First loopback port of the wire figures (one per session).") var portBase = 28_600
+        @Option(help: "Directory for the endpoints' stores (removed afterwards).") var workDirectory: String?
         @OptionGroup var output: OutputOptions
 
-        func run() throws {
-            try reportingErrors(json: output.json) {
+        func run() async throws {
+            try await reportingErrors(json: output.json) {
+                let json = output.json
                 let benchmark = ChannelsBenchmark(configuration: quick ? .quick : .init())
-                let report = try benchmark.run { row in
-                    if !output.json { FileHandle.standardError.write(Data("  measured \(row.name)\n".utf8)) }
+                var report = try benchmark.run { row in
+                    if !json { FileHandle.standardError.write(Data("  measured \(row.name)\n".utf8)) }
                 }
-                print(output.json ? report.json() : report.table())
+                if !inProcess {
+                    let directory = URL(fileURLWithPath: workDirectory ?? NSTemporaryDirectory())
+                        .appendingPathComponent("aether-bench-channels-\(ProcessInfo.processInfo.processIdentifier)")
+                    defer { try? FileManager.default.removeItem(at: directory) }
+                    var configuration = quick ? ChannelWireBenchmark.Configuration.quick : .init()
+                    configuration.portBase = portBase
+                    let wire = ChannelWireBenchmark(
+                        configuration: configuration, executable: LocalnetProcesses.currentExecutable(),
+                        workDirectory: directory)
+                    report.rows += try await wire.run { row in
+                        if !json { FileHandle.standardError.write(Data("  measured \(row.name)\n".utf8)) }
+                    }
+                }
+                print(json ? report.json() : report.table())
             }
+        }
+    }
+
+    struct ChannelsEndpoint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "channels-endpoint",
+            abstract: "One side of a bench channel in its own process, for the crash tests (commands on standard input).",
+            shouldDisplay: false)
+        @Flag var provider = false
+        @Option var index = 0
+        @Option var port: Int
+        @Option var workDirectory: String
+
+        func run() async throws {
+            try await ChannelEndpointDriver.run(
+                provider: provider, index: index, port: port, workDirectory: URL(fileURLWithPath: workDirectory))
+        }
+    }
+
+    struct ChannelsPeer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "channels-peer",
+            abstract: "The payer side of `aether bench channels`, started by it (commands on standard input).",
+            shouldDisplay: false)
+        @Option var portBase: Int
+        @Option var sessions: Int
+        @Option var workDirectory: String
+
+        func run() async throws {
+            try await ChannelWirePeer.run(
+                portBase: portBase, sessions: sessions, workDirectory: URL(fileURLWithPath: workDirectory))
         }
     }
 

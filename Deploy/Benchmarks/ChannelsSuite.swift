@@ -12,9 +12,9 @@ import Primitives
 /// It also measures signed channel updates in one process: the proposer's `ChannelMachine` signs a
 /// transfer, the message is encoded and decoded, the other side validates, verifies and signs its
 /// acceptance, and the proposer verifies that: two Ed25519 signatures and two verifications per
-/// update, beside libsodium doing just those four operations on the same bytes. The target (10,000
-/// signed updates/s between two processes on loopback) needs the wire protocol; this row is the
-/// ceiling the wire adds its cost to.
+/// update, beside libsodium doing just those four operations on the same bytes: the ceiling of
+/// countersigning every update. The targets between two processes are measured by
+/// `ChannelWireBenchmark`.
 public struct ChannelsBenchmark: Sendable {
     /// Sizes and repeats.
     public struct Configuration: Sendable {

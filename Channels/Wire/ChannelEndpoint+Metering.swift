@@ -69,7 +69,8 @@ struct MeteringSession {
     var maxUnits: UInt64
     /// The payer: a checkpoint or close it proposed is waiting for the answer.
     var settling = false
-    /// The payer: the session should end (the provider said so, or the stream's reader stopped).
+    /// The session should end, and why (the peer said so, the reader stopped, or the peer broke
+    /// the protocol): the payer settles, the provider serves no more.
     var ending: String?
     /// The provider: a serving task is running.
     var serving = false
@@ -243,7 +244,9 @@ extension ChannelEndpoint {
     private func serve(_ id: Hash, _ payload: [UInt8]) async -> Bool {
         let deadline = ContinuousClock.now + (providerPolicy?.stallTimeout ?? .seconds(30))
         while true {
-            guard var session = metering, session.id == id, case .provider(var provider) = session.role else {
+            guard var session = metering, session.id == id, case .provider(var provider) = session.role,
+                session.ending == nil
+            else {
                 return false
             }
             if provider.canServe {
@@ -304,7 +307,10 @@ extension ChannelEndpoint {
                 if session.ending == nil { session.ending = reason }
                 metering = session
                 payUnits()
-            case .provider: wakeServer()
+            case .provider:
+                if session.ending == nil { session.ending = reason }
+                metering = session
+                wakeServer()
             }
         }
     }
@@ -368,12 +374,8 @@ extension ChannelEndpoint {
         node.penalize(peer: peer, reason: "metering: \(reason)")
         if let session = metering {
             send(.meter(.end(sessionID: session.id, reason: reason)))
-            if case .payer = session.role {
-                metering?.ending = reason
-                payUnits()
-            } else {
-                wakeServer()
-            }
+            metering?.ending = reason
+            if case .payer = session.role { payUnits() } else { wakeServer() }
         }
     }
 }

@@ -201,4 +201,34 @@ struct WireTests {
         await bob.stop()
         for rocks in stores { rocks.close() }
     }
+
+    @Test("a forged tick ends the session: the provider stops serving and is paid only for verified units")
+    func forgedTick() async throws {
+        let fixture = ChannelFixture(balances: [10_000, 0], seed: 24)
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (alice, bob, stores) = try await Self.pair(fixture, directory)
+        await bob.provide(policy: Self.policy, stallTimeout: .seconds(5), source: Self.tokens(1_000))
+        let terms = try MeterTerms(unitPrice: 2, segmentLength: 64, creditWindow: 8)
+        let units = try await alice.stream(request: [], terms: terms, escrow: 2_000, maxUnits: 1_000)
+        await alice.stopPaying(after: 10)
+        var received = 0
+        for try await _ in units {
+            received += 1
+            if received == 12 {
+                // A preimage that is not the next one in the chain, as a cheating payer would send.
+                let session = try #require(await alice.metering?.id)
+                await alice.send(.meter(.ticks(sessionID: session, preimages: [Hashing.sha256([1, 2, 3])])))
+            }
+        }
+        #expect(received <= 10 + 8)
+        #expect(await bob.meterStatus == nil, "the session is over on the provider's side")
+        let final = await alice.current.state
+        #expect(final.allocation.balances == [10_000 - 20, 20], "only the 10 verified units are paid")
+        for _ in 0..<200 where await bob.current != alice.current { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await bob.current == alice.current)
+        await alice.stop()
+        await bob.stop()
+        for rocks in stores { rocks.close() }
+    }
 }

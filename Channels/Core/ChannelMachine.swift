@@ -229,7 +229,8 @@ public struct ChannelMachine: Sendable {
             }
         }
         do {
-            try validate(state, after: batch.proposals.last?.state ?? current.state, proposer: peerIndex, applyingRule: true)
+            try validate(
+                state, after: batch.proposals.last?.state ?? current.state, proposer: peerIndex, applyingRule: true)
         } catch {
             refuse(proposal, error, message: message, &batch)
             return
@@ -263,7 +264,8 @@ public struct ChannelMachine: Sendable {
         for proposal in batch.proposals.reversed() {
             let signBytes = proposal.state.signBytes(chainID: chainID)
             guard parameters.participants[peerIndex].isValidSignature(proposal.signature, for: signBytes) else {
-                batch.actions.append(.discarded(.proposal(proposal.state, signature: proposal.signature), .invalidSignature))
+                batch.actions.append(
+                    .discarded(.proposal(proposal.state, signature: proposal.signature), .invalidSignature))
                 continue
             }
             let ours = key.sign(signBytes)
@@ -294,7 +296,8 @@ public struct ChannelMachine: Sendable {
                 continue
             }
             pending.removeFirst(index + 1)
-            let signed = SignedState(state: own.state, signatures: ordered(ours: own.signature, theirs: acceptance.signature))
+            let signed = SignedState(
+                state: own.state, signatures: ordered(ours: own.signature, theirs: acceptance.signature))
             current = signed
             batch.actions.append(.accepted(signed))
             return

@@ -105,7 +105,8 @@ extension ChannelEndpoint {
         guard metering == nil, current.state.appData.isEmpty else { throw MeteringError.sessionOpen }
         var payer = MeterPayer(terms: terms, seed: seed)
         if let interval = checkpointInterval {
-            payer.checkpointInterval = UInt64(interval.components.seconds) * 1_000
+            payer.checkpointInterval =
+                UInt64(interval.components.seconds) * 1_000
                 + UInt64(interval.components.attoseconds / 1_000_000_000_000_000)
         }
         let sessionID = Hashing.sha256(Array("aether/meter/session/v1".utf8) + seed.bytes + payer.root.bytes)
@@ -127,7 +128,9 @@ extension ChannelEndpoint {
     }
 
     private func readerStopped(_ id: Hash) {
-        guard var session = metering, session.id == id, case .payer = session.role, session.ending == nil else { return }
+        guard var session = metering, session.id == id, case .payer = session.role, session.ending == nil else {
+            return
+        }
         session.ending = "the payer stopped reading"
         metering = session
         send(.meter(.end(sessionID: id, reason: "the payer stopped reading")))
@@ -214,7 +217,8 @@ extension ChannelEndpoint {
     /// The provider's figures for the open session, if any.
     public var meterStatus: MeterStatus? {
         guard let session = metering, case .provider(let provider) = session.role else { return nil }
-        return MeterStatus(sessionID: session.id, served: provider.served, paid: provider.paid, settled: provider.settled)
+        return MeterStatus(
+            sessionID: session.id, served: provider.served, paid: provider.paid, settled: provider.settled)
     }
 
     private func providerRequested(_ id: Hash, maxUnits: UInt64, request: [UInt8]) {

@@ -76,7 +76,10 @@ public struct ChannelWireBenchmark: Sendable {
             channelID: parameters.channelID(chainID: chainID), version: 0,
             allocation: Allocation(balances: [1 << 40, 1 << 40]))
         let bytes = state.signBytes(chainID: chainID)
-        return (provider, payer, parameters, SignedState(state: state, signatures: [provider.sign(bytes), payer.sign(bytes)]))
+        return (
+            provider, payer, parameters,
+            SignedState(state: state, signatures: [provider.sign(bytes), payer.sign(bytes)])
+        )
     }
 
     static func openStore(_ directory: URL) throws -> (RocksDBStore, ChannelStateStore) {
@@ -142,7 +145,10 @@ public struct ChannelWireBenchmark: Sendable {
             _ = try await main.pay(1)
             sequential.append(Self.seconds(ContinuousClock.now - start))
         }
-        add(latencyRow("one update at a time (round trip, sign, verify, 2 synced writes), p50", sequential, 0.50, baseline: nil))
+        add(
+            latencyRow(
+                "one update at a time (round trip, sign, verify, 2 synced writes), p50", sequential, 0.50, baseline: nil
+            ))
         add(latencyRow("one update at a time, p99", sequential, 0.99, baseline: nil))
 
         // Meter ticks: flat out, then paced.
@@ -155,13 +161,17 @@ public struct ChannelWireBenchmark: Sendable {
                 name: "meter ticks/s between two processes (one session, W = 256, K = 4096)",
                 value: Double(configuration.units) / flat.seconds, unit: "ticks/s",
                 baselineName: "", baselineValue: nil, higherIsBetter: true))
-        add(latencyRow("tick round trip flat out (unit sent → its payment verified), p50", flat.latencies, 0.50, baseline: nil))
+        add(
+            latencyRow(
+                "tick round trip flat out (unit sent → its payment verified), p50", flat.latencies, 0.50, baseline: nil)
+        )
         add(latencyRow("tick round trip flat out, p99", flat.latencies, 0.99, baseline: nil))
         let paced = try await meter(
             main, peer: peer, session: 0, units: configuration.pacedUnits, rate: configuration.pacedRate)
         add(
             latencyRow(
-                "tick round trip at \(Int(configuration.pacedRate)) units/s, p50", paced.latencies, 0.50, baseline: nil))
+                "tick round trip at \(Int(configuration.pacedRate)) units/s, p50", paced.latencies, 0.50, baseline: nil)
+        )
         add(
             latencyRow(
                 "tick round trip at \(Int(configuration.pacedRate)) units/s, p99", paced.latencies, 0.99,
@@ -372,7 +382,8 @@ public enum ChannelWirePeer {
         defer { for store in stores { store.close() } }
         for index in 0..<sessions {
             let channel = try ChannelWireBenchmark.channel(index)
-            let (rocks, store) = try ChannelWireBenchmark.openStore(workDirectory.appendingPathComponent("payer-\(index)"))
+            let (rocks, store) = try ChannelWireBenchmark.openStore(
+                workDirectory.appendingPathComponent("payer-\(index)"))
             stores.append(rocks)
             let endpoint = try await ChannelEndpoint(
                 parameters: channel.parameters, chainID: ChannelWireBenchmark.chainID, key: channel.payer,
@@ -392,7 +403,8 @@ public enum ChannelWirePeer {
             for await line in lines {
                 let words = line.split(separator: " ")
                 if words.first == "quit" { break }
-                guard words.count == 4, words[0] == "stream", let index = Int(words[1]), endpoints.indices.contains(index),
+                guard words.count == 4, words[0] == "stream", let index = Int(words[1]),
+                    endpoints.indices.contains(index),
                     let units = UInt64(words[2])
                 else {
                     answer("error: unknown command \(line)")

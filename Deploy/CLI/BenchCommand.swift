@@ -135,7 +135,8 @@ struct Bench: AsyncParsableCommand {
     struct ChannelsEndpoint: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "channels-endpoint",
-            abstract: "One side of a bench channel in its own process, for the crash tests (commands on standard input).",
+            abstract:
+                "One side of a bench channel in its own process, for the crash tests (commands on standard input).",
             shouldDisplay: false)
         @Flag var provider = false
         @Option var index = 0

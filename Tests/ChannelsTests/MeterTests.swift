@@ -13,7 +13,8 @@ struct MeterTests {
     func openingsAndPayments() throws {
         let fixture = ChannelFixture()
         var (alice, bob) = fixture.machines(bobRule: MeterRule(acceptedUnits: 0...0, openPolicy: Self.policy))
-        let payer = MeterPayer(terms: try MeterTerms(unitPrice: 2, segmentLength: 10, creditWindow: 4), seed: Self.payerSeed)
+        let payer = MeterPayer(
+            terms: try MeterTerms(unitPrice: 2, segmentLength: 10, creditWindow: 4), seed: Self.payerSeed)
         func answer(_ state: ChannelState, from proposer: Ed25519.PrivateKey, to machine: inout ChannelMachine)
             -> ChannelMessage?
         {

@@ -1,12 +1,13 @@
 import ChannelCore
 import ChannelMetering
-@testable import ChannelWire
 import Foundation
 import PeerNetwork
 import Primitives
 import RocksDBStorage
 import Storage
 import Testing
+
+@testable import ChannelWire
 
 /// Two channel endpoints over loopback TCP (the L1's authenticated, encrypted links), each with its
 /// own RocksDB store.
@@ -134,7 +135,8 @@ struct WireTests {
         #expect(await alice.current.state.version == UInt64(count))
         for _ in 0..<200 where await bob.current != alice.current { try await Task.sleep(for: .milliseconds(10)) }
         #expect(await bob.current == alice.current)
-        #expect(await bob.current.state.allocation.balances == [100_000 - 3 * UInt64(count), 100_000 + 3 * UInt64(count)])
+        #expect(
+            await bob.current.state.allocation.balances == [100_000 - 3 * UInt64(count), 100_000 + 3 * UInt64(count)])
         await alice.stop()
         await bob.stop()
         for rocks in stores { rocks.close() }
@@ -151,7 +153,8 @@ struct WireTests {
         }
     }
 
-    @Test("a metered stream over the link: every unit paid as it arrives, checkpoints every K, the session ends settled")
+    @Test(
+        "a metered stream over the link: every unit paid as it arrives, checkpoints every K, the session ends settled")
     func meteredStream() async throws {
         let fixture = ChannelFixture(balances: [10_000, 0], seed: 22)
         let directory = Self.temporaryDirectory()

@@ -38,12 +38,13 @@ public struct ChannelWireBenchmark: Sendable {
 
         public static var quick: Configuration {
             var configuration = Configuration()
-            configuration.updates = 500
-            configuration.sequentialUpdates = 50
-            configuration.units = 2_000
-            configuration.pacedUnits = 100
+            configuration.updates = 300
+            configuration.window = 64
+            configuration.sequentialUpdates = 20
+            configuration.units = 500
+            configuration.pacedUnits = 50
             configuration.sessions = 2
-            configuration.unitsPerSession = 500
+            configuration.unitsPerSession = 200
             configuration.repeats = 1
             return configuration
         }
@@ -436,8 +437,9 @@ private func answer(_ line: String) {
 }
 
 /// `aether bench channels-endpoint`: one side of bench channel `index` in its own process, driven
-/// by commands on standard input, for the crash tests: `pay N` pays 1 N times (pipelined, retrying
-/// while the peer is away) and prints `paid <version>` as each completes; `status` prints
+/// by commands on standard input, for the crash tests: `pay N [RATE]` pays 1 N times (pipelined,
+/// at most RATE a second, retrying while the peer is away) and prints `paid <version>` as each
+/// completes; `status` prints
 /// `state <version> <hex of the signed state>`. It prints `restored <version>` (from its store)
 /// before it connects and `accepted <version>` for every fully signed state on disk.
 public enum ChannelEndpointDriver {
@@ -464,8 +466,10 @@ public enum ChannelEndpointDriver {
         for await line in lines {
             let words = line.split(separator: " ")
             switch (words.first, words.count) {
-            case ("pay", 2):
+            case ("pay", 2), ("pay", 3):
+                // pay COUNT [RATE]: COUNT payments of 1, 256 in flight, at most RATE per second.
                 let count = Int(words[1]) ?? 0
+                let interval = words.count == 3 ? Double(words[2]).map { 1 / max($0, 1) } : nil
                 Task {
                     await withTaskGroup(of: Void.self) { group in
                         func payOnce() async {
@@ -479,15 +483,18 @@ public enum ChannelEndpointDriver {
                                 }
                             }
                         }
+                        let start = ContinuousClock.now
                         var started = 0
-                        while started < min(count, 256) {
+                        func launch() async {
+                            if let interval {
+                                let due = start + .seconds(interval * Double(started))
+                                if due > .now { try? await Task.sleep(until: due) }
+                            }
                             group.addTask { await payOnce() }
                             started += 1
                         }
-                        for await _ in group where started < count {
-                            group.addTask { await payOnce() }
-                            started += 1
-                        }
+                        while started < min(count, 256) { await launch() }
+                        for await _ in group where started < count { await launch() }
                     }
                 }
             case ("status", 1):

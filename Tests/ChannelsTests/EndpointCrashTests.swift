@@ -130,7 +130,7 @@ struct EndpointCrashTests {
             provider.stop()
             payer.stop()
         }
-        payer.send("pay 1000000")
+        payer.send("pay 1000000 3000")
         var kills = (provider: 0, payer: 0)
         for round in 0..<6 {
             try await Task.sleep(for: .milliseconds(Int64(150 + random.next() % 400)))
@@ -147,7 +147,7 @@ struct EndpointCrashTests {
                 payer = try Side(provider: false, port: port, directory: payerDirectory)
                 let restored = try await payer.restored()
                 #expect(restored >= acknowledged, "round \(round): payer restored \(restored) < \(acknowledged)")
-                payer.send("pay 1000000")
+                payer.send("pay 1000000 3000")
                 kills.payer += 1
             }
         }

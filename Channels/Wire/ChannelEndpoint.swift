@@ -61,6 +61,8 @@ public actor ChannelEndpoint {
     private var flushing = false
     /// Callers waiting for fewer than `maxInFlight` pending proposals.
     private var slotWaiters: [CheckedContinuation<Void, Never>] = []
+    /// The latest fully signed state on disk: the only one a sync may show the peer.
+    private var persisted: SignedState
     /// Set when a write failed: the endpoint acknowledges nothing more.
     private var storageFailure: String?
     private let disk = DispatchQueue(label: "aether.channel.disk")
@@ -120,6 +122,7 @@ public actor ChannelEndpoint {
         self.machine = try ChannelMachine(
             parameters: parameters, chainID: chainID, key: key, initial: stored?.latest ?? initial,
             maxInFlight: maxInFlight)
+        self.persisted = stored?.latest ?? initial
         var configuration = NetworkConfiguration(
             chainId: "aether-channel/\(id.hex.prefix(16))", validators: [peer],
             peers: peerAddress.map { [$0] } ?? [])
@@ -276,7 +279,7 @@ public actor ChannelEndpoint {
 
     private func event(_ event: PeerEvent) {
         switch event {
-        case .connected(let key) where key == peer: send(.sync(machine.current))
+        case .connected(let key) where key == peer: send(.sync(persisted))
         case .disconnected(let key, _) where key == peer:
             abandonPending()
             failAllWaiting(.disconnected)
@@ -318,6 +321,7 @@ public actor ChannelEndpoint {
     private func resync(_ theirs: SignedState) {
         let ours = machine.current.state.version
         if theirs.state.version > ours {
+            let dropped = machine.pending
             do {
                 try machine.adopt(theirs)
             } catch {
@@ -326,10 +330,17 @@ public actor ChannelEndpoint {
                 return
             }
             logger.info("resynced from version \(ours) to \(theirs.state.version)")
-            failAllWaiting(.superseded)
+            // Proposals of ours up to the adopted state complete with it when it is one of them
+            // (the peer accepted it and we missed the answer); every other one is superseded.
+            let included = dropped.contains { $0.state == theirs.state }
+            for proposal in dropped where !included || proposal.state.version > theirs.state.version {
+                fail(version: proposal.state.version, .superseded)
+                settlementFailed(proposal.state)
+            }
+            if !included { failAllWaiting(.superseded) }
             perform([.accepted(theirs)])
-        } else if theirs.state.version < ours {
-            send(.sync(machine.current))
+        } else if theirs.state.version < persisted.state.version {
+            send(.sync(persisted))
         }
     }
 
@@ -356,7 +367,9 @@ public actor ChannelEndpoint {
             let run = outbox
             outbox.removeAll(keepingCapacity: true)
             if let latest = run.lastAccepted {
-                if let failure = await persist(latest) {
+                let failure = await persist(latest)
+                if failure == nil, latest.state.version > persisted.state.version { persisted = latest }
+                if let failure {
                     storageFailure = failure
                     logger.error("could not persist channel state \(latest.state.version): \(failure); stopping")
                     abandonPending()
@@ -409,7 +422,7 @@ public actor ChannelEndpoint {
             // An answer to a proposal we gave up on: the peer may hold a newer fully signed
             // state than ours; a sync makes it send it.
             if case .acceptance(_, let version, _) = message, version > machine.current.state.version {
-                send(.sync(machine.current))
+                send(.sync(persisted))
             }
         }
     }

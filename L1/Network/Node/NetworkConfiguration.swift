@@ -32,6 +32,10 @@ public struct NetworkConfiguration: Sendable {
     public var validators: Set<PeerKey>
     /// Full-node keys also allowed to connect (the allowlist).
     public var fullNodes: Set<PeerKey> = []
+    /// Accept inbound links from any key that proves itself in the handshake, not only validators
+    /// and the allowlist: for a service open to the public (a payment-channel provider). Bans and
+    /// scores still apply; outbound dials still need an allowed key. Never set on a validator.
+    public var admitAnyPeer = false
     /// Peers to dial and keep connected (each key must be a validator or on the allowlist).
     public var peers: [PeerAddress] = []
     /// The largest transport frame body (ciphertext and tag) sent or accepted; default 8 MiB.

@@ -286,7 +286,8 @@ public final class NetworkNode: Sendable {
                     initiatorExpecting: expected, identity: identity, chainId: configuration.chainId)
             } else {
                 machine = HandshakeStateMachine(
-                    responderAllowing: state.allowed, identity: identity, chainId: configuration.chainId)
+                    responderAllowing: configuration.admitAnyPeer ? nil : state.allowed, identity: identity,
+                    chainId: configuration.chainId)
             }
             return (connection, machine)
         }
@@ -387,7 +388,9 @@ extension NetworkNode: PeerLinkDelegate {
                 state.bans[peer] = nil
                 state.scores[peer] = nil
             }
-            guard state.allowed.contains(peer) else { return "not a validator or on the allowlist" }
+            guard configuration.admitAnyPeer || state.allowed.contains(peer) else {
+                return "not a validator or on the allowlist"
+            }
             let initiator = outbound ? localKey : peer
             let link = PeerLink(
                 connection: connection, channel: channel, initiator: initiator, establishedAt: now, peer: peer)

@@ -50,7 +50,7 @@ package struct HandshakeStateMachine: Sendable {
 
     private enum Role: Sendable {
         case initiator(expected: PeerKey)
-        case responder(allowed: Set<PeerKey>)
+        case responder(allowed: Set<PeerKey>?)
     }
 
     private let role: Role
@@ -68,8 +68,9 @@ package struct HandshakeStateMachine: Sendable {
                 role: .initiator, prologue: Self.prologue(chainId: chainId), staticKey: identity.staticKey))
     }
 
-    /// The listener's side: it accepts initiators whose key is in `allowedPeers`.
-    package init(responderAllowing allowedPeers: Set<PeerKey>, identity: LocalIdentity, chainId: String) {
+    /// The listener's side: it accepts initiators whose key is in `allowedPeers`, or any key that
+    /// proves itself when `allowedPeers` is nil (a service open to the public).
+    package init(responderAllowing allowedPeers: Set<PeerKey>?, identity: LocalIdentity, chainId: String) {
         self.role = .responder(allowed: allowedPeers)
         self.chainId = chainId
         self.identity = identity
@@ -182,7 +183,7 @@ package struct HandshakeStateMachine: Sendable {
         let peer = try verifiedIdentity(payload, noise: noise)
         let (send, receive) = try noiseStep { () throws(NoiseError) in try noise.split() }
         var cipher = TransportCipher(send: send, receive: receive)
-        guard allowed.contains(peer) else {
+        guard allowed?.contains(peer) ?? true else {
             return refusal(
                 "your key \(peer) is not a validator or on the allowlist of this node",
                 cipher: &cipher, error: .peerNotAllowed(peer))

@@ -375,7 +375,7 @@ extension ChannelEndpoint {
 
     private func protocolViolation(_ reason: String) {
         logger.warning("metering: \(reason)")
-        node.penalize(peer: peer, reason: "metering: \(reason)")
+        network.penalize(peer: peer, reason: "metering: \(reason)")
         if let session = metering {
             send(.meter(.end(sessionID: session.id, reason: reason)))
             metering?.ending = reason

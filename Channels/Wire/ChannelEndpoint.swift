@@ -43,19 +43,21 @@ public enum EndpointError: Error, Sendable, CustomStringConvertible {
 /// - A resync on every connection, and whenever the peer answers a proposal we no longer hold,
 ///   brings a side that crashed or gave up up to the latest state.
 public actor ChannelEndpoint {
-    /// The wire's channel number on the link.
-    public static let wireChannel: UInt8 = 1
-
     public let parameters: ChannelParameters
     public let chainID: String
     public let peer: PeerKey
-    let node: NetworkNode
+    /// `parameters.channelID(chainID:)`.
+    public let channelID: Hash
+    /// The links this endpoint's messages travel on (shared with other channels, or its own).
+    public let network: ChannelNetwork
+    /// True when the endpoint made its network itself (and stops it when it stops).
+    private let ownsNetwork: Bool
     private let store: ChannelStateStore
     private let key: Ed25519.PrivateKey
     private var machine: ChannelMachine
     private var waiting: [UInt64: Waiter] = [:]
     private var loops: [Task<Void, Never>] = []
-    private let inbox = Inbox()
+    private let inbox = ChannelInbox()
     /// Actions waiting for the state before them to reach the disk, in order.
     private var outbox: [ChannelMachine.Action] = []
     private var flushing = false
@@ -83,71 +85,67 @@ public actor ChannelEndpoint {
         let deadline: ContinuousClock.Instant
     }
 
-    /// Messages from the network, collected while the actor handles the previous batch.
-    private final class Inbox: Sendable {
-        private let messages = Mutex<[InboundMessage]>([])
-
-        /// Adds a message; true when the inbox was empty (a drain must be scheduled).
-        func add(_ message: InboundMessage) -> Bool {
-            messages.withLock { queued in
-                queued.append(message)
-                return queued.count == 1
-            }
-        }
-
-        func takeAll() -> [InboundMessage] {
-            messages.withLock { queued in
-                defer { queued.removeAll(keepingCapacity: true) }
-                return queued
-            }
-        }
+    /// An endpoint for `key`'s side of the channel on `network` (shared with the key's other
+    /// channels): restores the latest state from `store` when it has one (else starts from
+    /// `initial`, and stores it), and lets up to `maxInFlight` proposals wait for answers at once.
+    /// Call `start()` to attach it to the network.
+    public init(
+        parameters: ChannelParameters, chainID: String, key: Ed25519.PrivateKey, initial: SignedState,
+        store: ChannelStateStore, network: ChannelNetwork, maxInFlight: Int = 1024
+    ) throws {
+        try self.init(
+            parameters: parameters, chainID: chainID, key: key, initial: initial, store: store, network: network,
+            ownsNetwork: false, maxInFlight: maxInFlight)
     }
 
-    /// An endpoint for `key`'s side of the channel: restores the latest state from `store` when it
-    /// has one (else starts from `initial`), listens on `port` (0: any), dials `peerAddress` if
-    /// given, and lets up to `maxInFlight` proposals wait for answers at once.
+    /// An endpoint with a network of its own: listens on `port` (0: any), dials `peerAddress` if
+    /// given, and accepts only the other participant.
     public init(
         parameters: ChannelParameters, chainID: String, key: Ed25519.PrivateKey, initial: SignedState,
         store: ChannelStateStore, port: Int = 0, peerAddress: PeerAddress? = nil, maxInFlight: Int = 1024
-    ) async throws {
+    ) throws {
+        guard let index = parameters.index(of: key.publicKey) else { throw ChannelError.notAParticipant(key.publicKey) }
+        let network = try ChannelNetwork(
+            key: key, chainID: chainID, port: port, peers: peerAddress.map { [$0] } ?? [],
+            allowed: [parameters.participants[1 - index]])
+        try self.init(
+            parameters: parameters, chainID: chainID, key: key, initial: initial, store: store, network: network,
+            ownsNetwork: true, maxInFlight: maxInFlight)
+    }
+
+    private init(
+        parameters: ChannelParameters, chainID: String, key: Ed25519.PrivateKey, initial: SignedState,
+        store: ChannelStateStore, network: ChannelNetwork, ownsNetwork: Bool, maxInFlight: Int
+    ) throws {
         guard let index = parameters.index(of: key.publicKey) else { throw ChannelError.notAParticipant(key.publicKey) }
         let id = parameters.channelID(chainID: chainID)
         let stored = try store.load(id)
         if stored == nil { try store.save(parameters: parameters, latest: initial) }
         self.parameters = parameters
         self.chainID = chainID
+        self.channelID = id
         self.key = key
         self.store = store
         self.peer = parameters.participants[1 - index]
+        self.network = network
+        self.ownsNetwork = ownsNetwork
         self.machine = try ChannelMachine(
             parameters: parameters, chainID: chainID, key: key, initial: stored?.latest ?? initial,
             maxInFlight: maxInFlight)
         self.persisted = stored?.latest ?? initial
-        var configuration = NetworkConfiguration(
-            chainId: "aether-channel/\(id.hex.prefix(16))", validators: [peer],
-            peers: peerAddress.map { [$0] } ?? [])
-        configuration.port = port
-        configuration.channels[Self.wireChannel] = ChannelPolicy(deduplicate: false, relay: false)
-        configuration.rateLimit = RateLimit(
-            messagesPerSecond: 1_000_000, messageBurst: 1_000_000, bytesPerSecond: 1e10, byteBurst: 1e10)
-        configuration.redial = RedialPolicy(
-            initialDelay: .milliseconds(50), maxDelay: .milliseconds(500), stableAfter: .seconds(1))
-        self.node = try NetworkNode(configuration: configuration, identity: key)
     }
 
-    /// Starts listening (returns the port) and handling the peer's messages.
+    /// Attaches to the network (starting it when it is the endpoint's own: returns its port, else
+    /// 0) and begins handling the peer's messages.
     public func start() async throws -> Int {
-        let port: Int
-        do { port = try await node.start() } catch { throw EndpointError.network(error) }
-        let node = self.node
-        let inbox = self.inbox
-        loops.append(
-            Task { [weak self] in
-                for await message in node.messages where inbox.add(message) {
-                    Task { await self?.drain() }
-                }
-            })
-        loops.append(Task { [weak self] in for await event in node.events { await self?.event(event) } })
+        var port = 0
+        if ownsNetwork {
+            do { port = try await network.start() } catch let error as NetworkError {
+                throw EndpointError.network(error)
+            }
+        }
+        network.attach(self, channel: channelID, peer: peer, inbox: inbox)
+        if network.isConnected(peer) { send(.sync(persisted)) }
         loops.append(
             Task { [weak self] in
                 while !Task.isCancelled {
@@ -159,11 +157,12 @@ public actor ChannelEndpoint {
         return port
     }
 
-    /// Stops the link (the state on disk stays).
+    /// Detaches from the network (stopping it when it is the endpoint's own); the state on disk stays.
     public func stop() async {
         for loop in loops { loop.cancel() }
         loops.removeAll()
-        await node.stop()
+        network.detach(channel: channelID)
+        if ownsNetwork { await network.stop() }
         failAllWaiting(.disconnected)
     }
 
@@ -177,7 +176,7 @@ public actor ChannelEndpoint {
     public var ourIndex: Int { machine.ourIndex }
 
     /// Whether the link to the peer is up.
-    public var isConnected: Bool { node.connectedPeers.contains(peer) }
+    public var isConnected: Bool { network.isConnected(peer) }
 
     /// Proposes `state` (version `tip` + 1) and returns it fully signed once the peer accepts it
     /// (or a later state that includes it) and it is on disk.
@@ -277,7 +276,7 @@ public actor ChannelEndpoint {
 
     // MARK: - Inbound
 
-    private func event(_ event: PeerEvent) {
+    func peerEvent(_ event: PeerEvent) {
         switch event {
         case .connected(let key) where key == peer: send(.sync(persisted))
         case .disconnected(let key, _) where key == peer:
@@ -289,16 +288,10 @@ public actor ChannelEndpoint {
 
     /// Handles everything that arrived since the last drain: update messages go to the machine in
     /// runs, so one countersignature answers a run of proposals.
-    private func drain() {
+    func drain() {
         var updates: [ChannelMessage] = []
-        for message in inbox.takeAll() where message.peer == peer && message.channel == Self.wireChannel {
-            let decoded: WireMessage
-            do { decoded = try Canonical.decode(WireMessage.self, from: message.payload) } catch {
-                logger.warning("discarded a malformed message from the peer: \(error)")
-                node.penalize(peer: peer, reason: "malformed channel message: \(error)")
-                continue
-            }
-            switch decoded {
+        for message in inbox.takeAll() {
+            switch message {
             case .update(let update): updates.append(update)
             case .sync(let theirs):
                 flushUpdates(&updates)
@@ -306,6 +299,8 @@ public actor ChannelEndpoint {
             case .meter(let meterMessage):
                 flushUpdates(&updates)
                 handle(meterMessage)
+            case .open, .opened, .openRefused:
+                break  // the network handles openings
             }
         }
         flushUpdates(&updates)
@@ -326,7 +321,7 @@ public actor ChannelEndpoint {
                 try machine.adopt(theirs)
             } catch {
                 logger.warning("refused a resync state: \(error)")
-                node.penalize(peer: peer, reason: "invalid resync state")
+                network.penalize(peer: peer, reason: "invalid resync state")
                 return
             }
             logger.info("resynced from version \(ours) to \(theirs.state.version)")
@@ -376,7 +371,7 @@ public actor ChannelEndpoint {
                     failAllWaiting(.storage(failure))
                     outbox.removeAll()
                     flushing = false
-                    await node.stop()
+                    network.detach(channel: channelID)
                     return
                 }
             }
@@ -429,7 +424,7 @@ public actor ChannelEndpoint {
 
     /// Sends a message on the link; meter messages need no ordering with the disk.
     func send(_ message: WireMessage) {
-        do { try node.send(to: peer, channel: Self.wireChannel, payload: Canonical.encode(message)) } catch {
+        do { try network.send(message, channel: channelID, to: peer) } catch {
             logger.debug("could not send to the peer: \(error)")
             if case .update(.proposal) = message {
                 abandonPending()

@@ -8,6 +8,13 @@ public enum WireMessage: Hashable, Sendable {
     case update(ChannelMessage)
     case sync(SignedState)
     case meter(MeterMessage)
+    /// Opener → other participant: open a channel with these parameters and funding state
+    /// (version 0), signed by the opener.
+    case open(ChannelParameters, ChannelState, signature: Ed25519.Signature)
+    /// The other participant's countersignature of the funding state: the channel is open.
+    case opened(signature: Ed25519.Signature)
+    /// The other participant refuses the channel, and why.
+    case openRefused(String)
 }
 
 /// The streaming meter on the wire, for the session the channel's current state has open.
@@ -96,6 +103,17 @@ extension WireMessage: CanonicalCodable {
         case .meter(let message):
             encoder.write(UInt8(2))
             encoder.write(message)
+        case .open(let parameters, let funding, let signature):
+            encoder.write(UInt8(3))
+            encoder.write(parameters)
+            encoder.write(funding)
+            encoder.write(signature)
+        case .opened(let signature):
+            encoder.write(UInt8(4))
+            encoder.write(signature)
+        case .openRefused(let reason):
+            encoder.write(UInt8(5))
+            encoder.write(reason)
         }
     }
 
@@ -105,6 +123,12 @@ extension WireMessage: CanonicalCodable {
         case 0: self = .update(try decoder.read(ChannelMessage.self))
         case 1: self = .sync(try decoder.read(SignedState.self))
         case 2: self = .meter(try decoder.read(MeterMessage.self))
+        case 3:
+            self = .open(
+                try decoder.read(ChannelParameters.self), try decoder.read(ChannelState.self),
+                signature: try decoder.read(Ed25519.Signature.self))
+        case 4: self = .opened(signature: try decoder.read(Ed25519.Signature.self))
+        case 5: self = .openRefused(try decoder.read(String.self, maxLength: 256))
         case let tag: throw .unknownTag(offset: offset, tag: UInt64(tag), type: "WireMessage")
         }
     }

@@ -98,7 +98,7 @@ public struct ChannelWireBenchmark: Sendable {
             let channel = try Self.channel(index)
             let (rocks, store) = try Self.openStore(workDirectory.appendingPathComponent("provider-\(index)"))
             stores.append(rocks)
-            let endpoint = try await ChannelEndpoint(
+            let endpoint = try ChannelEndpoint(
                 parameters: channel.parameters, chainID: Self.chainID, key: channel.provider, initial: channel.initial,
                 store: store, port: configuration.portBase + index)
             _ = try await endpoint.start()
@@ -386,7 +386,7 @@ public enum ChannelWirePeer {
             let (rocks, store) = try ChannelWireBenchmark.openStore(
                 workDirectory.appendingPathComponent("payer-\(index)"))
             stores.append(rocks)
-            let endpoint = try await ChannelEndpoint(
+            let endpoint = try ChannelEndpoint(
                 parameters: channel.parameters, chainID: ChannelWireBenchmark.chainID, key: channel.payer,
                 initial: channel.initial, store: store,
                 peerAddress: PeerAddress(host: "127.0.0.1", port: portBase + index, key: channel.provider.publicKey))
@@ -449,7 +449,7 @@ public enum ChannelEndpointDriver {
         defer { rocks.close() }
         let id = channel.parameters.channelID(chainID: ChannelWireBenchmark.chainID)
         answer("restored \(try store.load(id)?.latest.state.version ?? 0)")
-        let endpoint = try await ChannelEndpoint(
+        let endpoint = try ChannelEndpoint(
             parameters: channel.parameters, chainID: ChannelWireBenchmark.chainID,
             key: provider ? channel.provider : channel.payer, initial: channel.initial, store: store,
             port: provider ? port : 0,

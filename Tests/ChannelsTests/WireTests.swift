@@ -37,13 +37,13 @@ struct WireTests {
         let (aliceRocks, aliceStore) = try Self.store(directory, "alice")
         defer { aliceRocks.close() }
         var (bobRocks, bobStore) = try Self.store(directory, "bob")
-        let alice = try await ChannelEndpoint(
+        let alice = try ChannelEndpoint(
             parameters: fixture.parameters, chainID: ChannelFixture.chainID, key: fixture.alice,
             initial: fixture.initial,
             store: aliceStore)
         let alicePort = try await alice.start()
         let aliceAddress = PeerAddress(host: "127.0.0.1", port: alicePort, key: fixture.alice.publicKey)
-        var bob = try await ChannelEndpoint(
+        var bob = try ChannelEndpoint(
             parameters: fixture.parameters, chainID: ChannelFixture.chainID, key: fixture.bob, initial: fixture.initial,
             store: bobStore, peerAddress: aliceAddress)
         _ = try await bob.start()
@@ -66,7 +66,7 @@ struct WireTests {
         // Bob restarts from his store: the link comes back, both resync to the same latest state.
         (bobRocks, bobStore) = try Self.store(directory, "bob")
         defer { bobRocks.close() }
-        bob = try await ChannelEndpoint(
+        bob = try ChannelEndpoint(
             parameters: fixture.parameters, chainID: ChannelFixture.chainID, key: fixture.bob, initial: fixture.initial,
             store: bobStore, peerAddress: aliceAddress)
         _ = try await bob.start()
@@ -101,11 +101,11 @@ struct WireTests {
     ) {
         let (aliceRocks, aliceStore) = try store(directory, "alice")
         let (bobRocks, bobStore) = try store(directory, "bob")
-        let alice = try await ChannelEndpoint(
+        let alice = try ChannelEndpoint(
             parameters: fixture.parameters, chainID: ChannelFixture.chainID, key: fixture.alice,
             initial: fixture.initial, store: aliceStore)
         let port = try await alice.start()
-        let bob = try await ChannelEndpoint(
+        let bob = try ChannelEndpoint(
             parameters: fixture.parameters, chainID: ChannelFixture.chainID, key: fixture.bob, initial: fixture.initial,
             store: bobStore, peerAddress: PeerAddress(host: "127.0.0.1", port: port, key: fixture.alice.publicKey))
         _ = try await bob.start()

@@ -76,6 +76,11 @@ struct MeteringSession {
     var serving = false
     /// Tests: the payer stops revealing preimages after this many units (a payer who vanishes).
     var stopPayingAfter: UInt64?
+
+    /// The provider's reasons for a session that ended as it should.
+    static let servedAll = "served the units asked for"
+    static let sourceEnded = "done"
+    static let completions: Set<String> = [servedAll, sourceEnded, "the payer stopped reading"]
 }
 
 extension ChannelEndpoint {
@@ -199,12 +204,18 @@ extension ChannelEndpoint {
     /// serves each request from `source`, one unit per element, while at most W units are unpaid.
     /// A payer that stops paying gets at most W more units: serving waits for payment, and ends
     /// the session after `stallTimeout` without it.
+    ///
+    /// `fundingCheck`, given the channel's current state, returns why the chain does not back it
+    /// (nil when it does): the provider checks it before serving a request, since payments in an
+    /// unfunded channel are worth nothing.
     public func provide(
         policy: MeterOpenPolicy,
         stallTimeout: Duration = .seconds(30),
+        fundingCheck: (@Sendable (ChannelState) async -> String?)? = nil,
         source: @escaping @Sendable (MeterRequest) -> AsyncStream<[UInt8]>
     ) {
-        providerPolicy = ProviderPolicy(open: policy, stallTimeout: stallTimeout, source: source)
+        providerPolicy = ProviderPolicy(
+            open: policy, stallTimeout: stallTimeout, fundingCheck: fundingCheck, source: source)
         setRule(MeterRule(acceptedUnits: 0...0, openPolicy: policy))
     }
 
@@ -231,15 +242,21 @@ extension ChannelEndpoint {
         session.serving = true
         session.maxUnits = maxUnits
         metering = session
-        let source = policy.source(
-            MeterRequest(sessionID: id, terms: provider.terms, maxUnits: maxUnits, request: request))
+        let meterRequest = MeterRequest(sessionID: id, terms: provider.terms, maxUnits: maxUnits, request: request)
+        let state = current.state
         Task { [weak self] in
+            if let check = policy.fundingCheck, let problem = await check(state) {
+                await self?.endServing(id, reason: "not funded on chain: \(problem)")
+                return
+            }
+            let source = policy.source(meterRequest)
             var sent: UInt64 = 0
             for await payload in source {
                 guard sent < maxUnits, let self, await self.serve(id, payload) else { break }
                 sent += 1
             }
-            await self?.endServing(id, reason: sent >= maxUnits ? "served the units asked for" : "done")
+            await self?.endServing(
+                id, reason: sent >= maxUnits ? MeteringSession.servedAll : MeteringSession.sourceEnded)
         }
     }
 
@@ -263,6 +280,7 @@ extension ChannelEndpoint {
             }
             guard ContinuousClock.now < deadline else {
                 logger.warning("the payer left \(provider.unpaid) units unpaid; ending the session")
+                metering?.ending = "the payer stopped paying (\(provider.unpaid) units unpaid)"
                 return false
             }
             await withCheckedContinuation { continuation in servingWaiter = continuation }
@@ -271,6 +289,8 @@ extension ChannelEndpoint {
 
     private func endServing(_ id: Hash, reason: String) {
         guard let session = metering, session.id == id else { return }
+        let reason = session.ending ?? reason
+        metering?.ending = reason
         send(.meter(.end(sessionID: id, reason: reason)))
     }
 
@@ -328,9 +348,15 @@ extension ChannelEndpoint {
             metering?.settling = false
             meterObserver?(.settled(units: payer.settled))
             if state.appData.isEmpty {
+                let reason = metering?.ending
                 metering = nil
                 setRule(PaymentRule())
-                continuation.finish()
+                // Settled either way; a stream the provider cut short says why.
+                if let reason, !MeteringSession.completions.contains(reason) {
+                    continuation.finish(throwing: MeteringError.providerEnded(reason))
+                } else {
+                    continuation.finish()
+                }
                 return
             }
             metering?.role = .payer(payer, continuation)
@@ -388,5 +414,6 @@ extension ChannelEndpoint {
 struct ProviderPolicy {
     let open: MeterOpenPolicy
     let stallTimeout: Duration
+    let fundingCheck: (@Sendable (ChannelState) async -> String?)?
     let source: @Sendable (MeterRequest) -> AsyncStream<[UInt8]>
 }

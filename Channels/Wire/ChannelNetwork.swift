@@ -131,7 +131,7 @@ public final class ChannelNetwork: Sendable {
         let bytes = funding.signBytes(chainID: chainID)
         let ours = key.sign(bytes)
         let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
+            do { try await Task.sleep(for: timeout) } catch { return }  // cancelled: answered in time
             self?.openings.withLock { $0.removeValue(forKey: id) }?.resume(throwing: OpeningError.timedOut)
         }
         defer { timer.cancel() }

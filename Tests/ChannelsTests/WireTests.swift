@@ -193,7 +193,12 @@ struct WireTests {
         let units = try await alice.stream(request: [], terms: terms, escrow: 3_000, maxUnits: 1_000)
         await alice.stopPaying(after: 20)
         var received = 0
-        for try await _ in units { received += 1 }
+        do {
+            for try await _ in units { received += 1 }
+            Issue.record("the stream should end with the provider's reason")
+        } catch let error as MeteringError {
+            #expect(error.description.contains("stopped paying"), "\(error)")
+        }
         #expect(received == 20 + 5, "served exactly W units beyond the last paid one")
         let final = await alice.current.state
         #expect(final.allocation.balances == [10_000 - 60, 60])
@@ -216,13 +221,18 @@ struct WireTests {
         let units = try await alice.stream(request: [], terms: terms, escrow: 2_000, maxUnits: 1_000)
         await alice.stopPaying(after: 10)
         var received = 0
-        for try await _ in units {
-            received += 1
-            if received == 12 {
-                // A preimage that is not the next one in the chain, as a cheating payer would send.
-                let session = try #require(await alice.metering?.id)
-                await alice.send(.meter(.ticks(sessionID: session, preimages: [Hashing.sha256([1, 2, 3])])))
+        do {
+            for try await _ in units {
+                received += 1
+                if received == 12 {
+                    // A preimage that is not the next one in the chain, as a cheating payer would send.
+                    let session = try #require(await alice.metering?.id)
+                    await alice.send(.meter(.ticks(sessionID: session, preimages: [Hashing.sha256([1, 2, 3])])))
+                }
             }
+            Issue.record("the stream should end with the provider's reason")
+        } catch let error as MeteringError {
+            #expect(error.description.contains("did not verify"), "\(error)")
         }
         #expect(received <= 10 + 8)
         #expect(await bob.meterStatus == nil, "the session is over on the provider's side")
@@ -233,5 +243,84 @@ struct WireTests {
         await alice.stop()
         await bob.stop()
         for rocks in stores { rocks.close() }
+    }
+
+    @Test("one provider network serves several clients on one port: openings countersigned or refused, streams at once")
+    func providerServesManyClients() async throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let chainID = ChannelFixture.chainID
+        let providerKey = try Ed25519.PrivateKey(seed: [UInt8](repeating: 77, count: 32))
+        let (providerRocks, providerStore) = try Self.store(directory, "provider")
+        defer { providerRocks.close() }
+        let provider = try ChannelNetwork(key: providerKey, chainID: chainID, admitAnyPeer: true)
+        let port = try await provider.start()
+        let accepted = Accepted()
+        provider.acceptChannels { parameters, funding, peer in
+            // The provider puts nothing in and accepts at most 5,000 from a client.
+            guard funding.state.allocation.balances[parameters.index(of: providerKey.publicKey)!] == 0,
+                funding.state.allocation.total ?? .max <= 5_000
+            else { throw MeteringError.invalid("the provider deposits nothing and takes at most 5,000") }
+            let endpoint = try ChannelEndpoint(
+                parameters: parameters, chainID: chainID, key: providerKey, initial: funding, store: providerStore,
+                network: provider)
+            await endpoint.provide(policy: Self.policy, source: Self.tokens(40))
+            _ = try await endpoint.start()
+            await accepted.add(endpoint)
+        }
+        let address = PeerAddress(host: "127.0.0.1", port: port, key: providerKey.publicKey)
+
+        var clients: [(ChannelNetwork, ChannelEndpoint, RocksDBStore)] = []
+        for index in 0..<3 {
+            let key = try Ed25519.PrivateKey(seed: [UInt8](repeating: UInt8(80 + index), count: 32))
+            let (rocks, store) = try Self.store(directory, "client-\(index)")
+            let network = try ChannelNetwork(key: key, chainID: chainID, peers: [address])
+            _ = try await network.start()
+            for _ in 0..<500 where !network.isConnected(providerKey.publicKey) {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            let parameters = try ChannelParameters(
+                participants: [key.publicKey, providerKey.publicKey], challengeDuration: 10, nonce: UInt64(index),
+                appID: .zero)
+            let id = parameters.channelID(chainID: chainID)
+            // Too much for this provider: refused, with its reason.
+            let greedy = ChannelState(channelID: id, version: 0, allocation: Allocation(balances: [9_000, 0]))
+            await #expect(throws: OpeningError.self) { _ = try await network.open(parameters, funding: greedy) }
+            let funding = ChannelState(channelID: id, version: 0, allocation: Allocation(balances: [1_000, 0]))
+            let signed = try await network.open(parameters, funding: funding)
+            try signed.verify(parameters: parameters, chainID: chainID)
+            let endpoint = try ChannelEndpoint(
+                parameters: parameters, chainID: chainID, key: key, initial: signed, store: store, network: network)
+            _ = try await endpoint.start()
+            clients.append((network, endpoint, rocks))
+        }
+        #expect(await accepted.count == 3)
+        let terms = try MeterTerms(unitPrice: 3, segmentLength: 16, creditWindow: 4)
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for (_, endpoint, _) in clients {
+                group.addTask {
+                    var units = 0
+                    for try await _ in try await endpoint.stream(request: [], terms: terms, escrow: 500, maxUnits: 100) {
+                        units += 1
+                    }
+                    return units
+                }
+            }
+            for try await units in group { #expect(units == 40) }
+        }
+        for (network, endpoint, rocks) in clients {
+            #expect(await endpoint.current.state.allocation.balances == [1_000 - 120, 120])
+            await endpoint.stop()
+            await network.stop()
+            rocks.close()
+        }
+        for endpoint in await accepted.all { await endpoint.stop() }
+        await provider.stop()
+    }
+
+    actor Accepted {
+        var all: [ChannelEndpoint] = []
+        var count: Int { all.count }
+        func add(_ endpoint: ChannelEndpoint) { all.append(endpoint) }
     }
 }

@@ -297,7 +297,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 "Settlement", "Relayer", "EVMClient", "EVM", "Solana", "SolanaClient", "ChannelAdjudicator",
                 "ChannelWatchtower",
-                "ChannelCore",
+                "ChannelCore", "ChannelMetering", "ChannelWire", "PeerNetwork", "NetworkCore",
             ],
             path: "Deploy/CLI",
             swiftSettings: strictSettings

@@ -91,9 +91,13 @@ public final class ChannelNetwork: Sendable {
 
     /// Closes every link; the endpoints' states stay on disk.
     public func stop() async {
-        for loop in loops.withLock({ loops in defer { loops.removeAll() }; return loops }) { loop.cancel() }
+        for loop in loops.withLock({ loops in
+            defer { loops.removeAll() }; return loops
+        }) { loop.cancel() }
         await node.stop()
-        let waiting = openings.withLock { openings in defer { openings.removeAll() }; return openings }
+        let waiting = openings.withLock { openings in
+            defer { openings.removeAll() }; return openings
+        }
         for (_, continuation) in waiting { continuation.resume(throwing: OpeningError.notConnected) }
     }
 

@@ -11,6 +11,7 @@ struct Aether: AsyncParsableCommand {
         subcommands: [
             NodeCommand.self, Localnet.self, TxCommand.self, QueryCommand.self, Keys.self, Util.self, Sim.self,
             Bench.self, DACommand.self, SettleCommand.self, SettlementCommand.self, WatchtowerCommand.self,
+            ChannelCommand.self,
         ]
     )
 }

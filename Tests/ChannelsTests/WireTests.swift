@@ -300,7 +300,8 @@ struct WireTests {
             for (_, endpoint, _) in clients {
                 group.addTask {
                     var units = 0
-                    for try await _ in try await endpoint.stream(request: [], terms: terms, escrow: 500, maxUnits: 100) {
+                    for try await _ in try await endpoint.stream(request: [], terms: terms, escrow: 500, maxUnits: 100)
+                    {
                         units += 1
                     }
                     return units

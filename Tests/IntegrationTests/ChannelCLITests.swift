@@ -23,7 +23,7 @@ struct ChannelCLITests {
         let keystore = net.root.appendingPathComponent("channel-keys").path
         let password = net.root.appendingPathComponent("password").path
         for (name, key) in [("payer", Self.payer), ("provider", Self.provider)] {
-            let imported = try runProcess(
+            let imported = try await runOffPool(
                 net.aether,
                 ["keys", "import", name, "--keystore", keystore, "--password-file", password, "--kdf", "interactive"],
                 input: Hex.encode(key.seed))
@@ -60,7 +60,7 @@ struct ChannelCLITests {
         let address = "\(Self.provider.publicKey)@127.0.0.1:\(port)"
 
         // A price below the provider's minimum is refused before anything is served.
-        let opened = try runProcess(
+        let opened = try await runOffPool(
             net.aether,
             ["channel", "open"] + common("payer", payerData) + [
                 "--rpc", rpc, "--provider", address, "--deposit", "5000", "--challenge-blocks", "4",
@@ -70,12 +70,12 @@ struct ChannelCLITests {
 
         let providerAccount = Address(publicKey: Self.provider.publicKey).description
         let providerBefore = try #require(net.balance(0, of: providerAccount))
-        let cheap = try runProcess(
+        let cheap = try await runOffPool(
             net.aether,
             ["channel", "stream"] + common("payer", payerData) + ["--channel", channel, "--price", "1", "hello"])
         #expect(cheap.status != 0, "a price below the provider's minimum must be refused")
 
-        let streamed = try runProcess(
+        let streamed = try await runOffPool(
             net.aether,
             ["channel", "stream"] + common("payer", payerData) + [
                 "--channel", channel, "--price", "7", "--segment", "16", "--window", "4", "--max-tokens", "100",
@@ -88,7 +88,7 @@ struct ChannelCLITests {
             streamed.standardError.contains("60 tokens, 420 AIC base units to the provider"),
             "\(streamed.standardError)")
 
-        let status = try runProcess(
+        let status = try await runOffPool(
             net.aether, ["channel", "status", "--data", payerData, "--channel", channel, "--rpc", rpc])
         #expect(status.status == 0, "\(status.standardError)")
         let listed = try #require(
@@ -96,7 +96,7 @@ struct ChannelCLITests {
         #expect(listed.first?["balances"] as? [Int] == [4_580, 420], "\(status.standardOutput)")
         #expect((listed.first?["onChain"] as? [String: Any])?["holdings"] as? [Int] == [5_000, 0])
 
-        let closed = try runProcess(
+        let closed = try await runOffPool(
             net.aether, ["channel", "close"] + common("payer", payerData) + ["--channel", channel, "--rpc", rpc])
         #expect(closed.status == 0, "\(closed.standardError)")
         let result = try closed.json()
@@ -107,5 +107,17 @@ struct ChannelCLITests {
         }
         let log = (try? String(contentsOf: providerLog, encoding: .utf8)) ?? ""
         #expect(log.contains("opened channel \(channel)"), "\(log)")
+    }
+}
+
+/// `runProcess` on a thread of its own: a command can take seconds, and waiting for it on the
+/// cooperative pool would hold one of the pool's two threads away from the IO suites.
+func runOffPool(
+    _ executable: URL, _ arguments: [String], input: String? = nil
+) async throws -> ProcessResult {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try runProcess(executable, arguments, input: input) })
+        }
     }
 }

@@ -50,7 +50,7 @@ struct WatchtowerLocalnetTests {
 
     @Test("the tower refutes a stale registration, concludes after the window and withdraws the client's balance")
     func refutesOnLocalnet() async throws {
-        let net = try LocalnetHarness(validators: 1, portBase: 28_400)
+        let net = try LocalnetHarness(validators: 1, portBase: 28_900)
         defer { net.shutDown() }
         try net.startAll()
         try await net.waitForHeight(2)

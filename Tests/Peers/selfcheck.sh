@@ -18,4 +18,13 @@ for check in "test_evm_shim.py $EVM_RPC_URL" "crosscheck_web3.py $EVM_RPC_URL" \
         status=1
     fi
 done
+# In-process checks (LiteSVM inside the virtualenv, no server).
+for check in probe_spl_custody.py; do
+    if "$PY" "$HERE/$check" > "$PEERS_LOGDIR/$check.log" 2>&1; then
+        echo "ok   $check ($(tail -1 "$PEERS_LOGDIR/$check.log"))"
+    else
+        echo "FAIL $check (log: $PEERS_LOGDIR/$check.log)"; grep -E "Error|assert" "$PEERS_LOGDIR/$check.log" | head -5
+        status=1
+    fi
+done
 exit $status

@@ -10,6 +10,35 @@ public enum SystemProgram {
             data: littleEndian(UInt32(2)) + littleEndian(lamports))
     }
 
+    /// `CreateAccount { lamports, space, owner }` (instruction 0): `from` funds a new account that
+    /// signs for its own creation.
+    public static func createAccount(
+        from: SolanaPublicKey, new: SolanaPublicKey, lamports: UInt64, space: UInt64, owner: SolanaPublicKey
+    ) -> Instruction {
+        Instruction(
+            programId: .systemProgram,
+            accounts: [
+                AccountMeta(from, signer: true, writable: true), AccountMeta(new, signer: true, writable: true),
+            ],
+            data: littleEndian(UInt32(0)) + littleEndian(lamports) + littleEndian(space) + owner.bytes)
+    }
+
+    /// The size of a nonce account.
+    public static let nonceAccountSize: UInt64 = 80
+
+    /// `InitializeNonceAccount { authority }` (instruction 6), after `createAccount` of
+    /// `nonceAccountSize` bytes owned by the system program.
+    public static func initializeNonce(account: SolanaPublicKey, authority: SolanaPublicKey) -> Instruction {
+        Instruction(
+            programId: .systemProgram,
+            accounts: [
+                AccountMeta(account, signer: false, writable: true),
+                AccountMeta(.recentBlockhashesSysvar, signer: false, writable: false),
+                AccountMeta(.rentSysvar, signer: false, writable: false),
+            ],
+            data: littleEndian(UInt32(6)) + authority.bytes)
+    }
+
     /// `AdvanceNonceAccount` (instruction 4): first in a durable-nonce transaction.
     public static func advanceNonce(account: SolanaPublicKey, authority: SolanaPublicKey) -> Instruction {
         Instruction(
@@ -20,6 +49,110 @@ public enum SystemProgram {
                 AccountMeta(authority, signer: true, writable: false),
             ],
             data: littleEndian(UInt32(4)))
+    }
+}
+
+/// A durable-nonce account's state (system-owned, 80 bytes): its authority and the stored nonce,
+/// the "recent blockhash" of the transaction signed ahead against it.
+public struct NonceAccount: Hashable, Sendable {
+    public let authority: SolanaPublicKey
+    public let nonce: [UInt8]
+
+    /// Parses an initialized nonce account's data (version u32, state u32 = 1, authority, nonce,
+    /// fee calculator).
+    /// - Throws: `SolanaError.malformed` for other data or an uninitialized account.
+    public init(data: [UInt8]) throws(SolanaError) {
+        guard data.count == Int(SystemProgram.nonceAccountSize) else {
+            throw .malformed("a nonce account holds 80 bytes, not \(data.count)")
+        }
+        guard data[4..<8] == [1, 0, 0, 0] else { throw .malformed("the nonce account is not initialized") }
+        authority = SolanaPublicKey(validated: Array(data[8..<40]))
+        nonce = Array(data[40..<72])
+    }
+}
+
+/// The SPL Token program (classic): the instructions a committee-held vault needs.
+public enum TokenProgram {
+    /// The size of a multisig account.
+    public static let multisigSize: UInt64 = 355
+    /// The size of a mint.
+    public static let mintSize: UInt64 = 82
+    /// The most signers a multisig may list.
+    public static let maxSigners = 11
+
+    /// `InitializeMint2 { decimals, mint_authority, freeze_authority }` (instruction 20).
+    public static func initializeMint(
+        mint: SolanaPublicKey, decimals: UInt8, authority: SolanaPublicKey, freezeAuthority: SolanaPublicKey? = nil
+    ) -> Instruction {
+        Instruction(
+            programId: .tokenProgram, accounts: [AccountMeta(mint, signer: false, writable: true)],
+            data: [20, decimals] + authority.bytes + (freezeAuthority.map { [1] + $0.bytes } ?? [0]))
+    }
+
+    /// `InitializeMultisig2 { m }` (instruction 19): `m` of the `signers` (1…11, m ≤ signers).
+    /// - Throws: `SolanaError.limit` for other counts.
+    public static func initializeMultisig(multisig: SolanaPublicKey, m: UInt8, signers: [SolanaPublicKey])
+        throws(SolanaError) -> Instruction
+    {
+        guard (1...maxSigners).contains(signers.count), m >= 1, Int(m) <= signers.count else {
+            throw .limit("a multisig needs 1…\(maxSigners) signers and 1 ≤ m ≤ signers, got \(m) of \(signers.count)")
+        }
+        return Instruction(
+            programId: .tokenProgram,
+            accounts: [AccountMeta(multisig, signer: false, writable: true)]
+                + signers.map { AccountMeta($0, signer: false, writable: false) },
+            data: [19, m])
+    }
+
+    /// `MintTo { amount }` (instruction 7), by a single mint authority.
+    public static func mintTo(
+        mint: SolanaPublicKey, to account: SolanaPublicKey, authority: SolanaPublicKey, amount: UInt64
+    )
+        -> Instruction
+    {
+        Instruction(
+            programId: .tokenProgram,
+            accounts: [
+                AccountMeta(mint, signer: false, writable: true), AccountMeta(account, signer: false, writable: true),
+                AccountMeta(authority, signer: true, writable: false),
+            ],
+            data: [7] + littleEndian(amount))
+    }
+
+    /// `TransferChecked { amount, decimals }` (instruction 12) from `source`, owned by `owner`: a
+    /// single owner signs; a multisig owner does not, its `signers` (at least m of them) do.
+    public static func transferChecked(
+        source: SolanaPublicKey, mint: SolanaPublicKey, destination: SolanaPublicKey, owner: SolanaPublicKey,
+        signers: [SolanaPublicKey] = [], amount: UInt64, decimals: UInt8
+    ) -> Instruction {
+        Instruction(
+            programId: .tokenProgram,
+            accounts: [
+                AccountMeta(source, signer: false, writable: true), AccountMeta(mint, signer: false, writable: false),
+                AccountMeta(destination, signer: false, writable: true),
+                AccountMeta(owner, signer: signers.isEmpty, writable: false),
+            ] + signers.map { AccountMeta($0, signer: true, writable: false) },
+            data: [12] + littleEndian(amount) + [decimals])
+    }
+}
+
+/// The SPL Associated Token Account program.
+public enum AssociatedTokenProgram {
+    /// `CreateIdempotent` (instruction 1): creates `wallet`'s token account for `mint` at its
+    /// associated address, paid by `payer`, or does nothing if it exists.
+    public static func createIdempotent(payer: SolanaPublicKey, wallet: SolanaPublicKey, mint: SolanaPublicKey)
+        -> Instruction
+    {
+        Instruction(
+            programId: .associatedTokenProgram,
+            accounts: [
+                AccountMeta(payer, signer: true, writable: true),
+                AccountMeta(.associatedTokenAddress(wallet: wallet, mint: mint), signer: false, writable: true),
+                AccountMeta(wallet, signer: false, writable: false), AccountMeta(mint, signer: false, writable: false),
+                AccountMeta(.systemProgram, signer: false, writable: false),
+                AccountMeta(.tokenProgram, signer: false, writable: false),
+            ],
+            data: [1])
     }
 }
 

@@ -7,6 +7,8 @@ public enum SolanaError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformed(String)
     /// A message that breaks a limit (more than 256 accounts, a transaction over 1,232 bytes).
     case limit(String)
+    /// Seeds that give no program-derived address (the message says why).
+    case invalidProgramAddress(String)
 
     public var description: String {
         switch self {
@@ -14,6 +16,7 @@ public enum SolanaError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidLength(let what, let expected, let actual): "\(what) must be \(expected) bytes, not \(actual)"
         case .malformed(let reason): "malformed Solana bytes: \(reason)"
         case .limit(let reason): reason
+        case .invalidProgramAddress(let reason): "no program address: \(reason)"
         }
     }
 }

@@ -38,4 +38,9 @@ public struct SolanaPublicKey: Hashable, Sendable, Comparable, CustomStringConve
         base58: "SysvarRecentB1ockHashes11111111111111111111")
     /// `TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA`: the SPL Token program.
     public static let tokenProgram = try! SolanaPublicKey(base58: "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
+    /// `ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL`: the SPL Associated Token Account program.
+    public static let associatedTokenProgram = try! SolanaPublicKey(
+        base58: "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL")
+    /// `SysvarRent111111111111111111111111111111111`: the rent sysvar.
+    public static let rentSysvar = try! SolanaPublicKey(base58: "SysvarRent111111111111111111111111111111111")
 }

@@ -4,6 +4,12 @@
 /// and small-order `R`, which is stricter than RFC 8032's cofactored check and is the same rule on
 /// every node, so a signature is valid everywhere or nowhere.
 public enum Ed25519 {
+    /// True when `bytes` decode to a point on the curve (any subgroup): what Solana requires a
+    /// program-derived address not to be.
+    public static func isOnCurve(_ bytes: [UInt8]) -> Bool {
+        bytes.count == 32 && Sodium.pointAdd(bytes, bytes) != nil
+    }
+
     /// An Ed25519 secret key: the 32-byte seed (and libsodium's expanded form, kept for signing).
     ///
     /// The secret bytes live in memory this object owns and are zeroed when it is freed.

@@ -186,6 +186,8 @@ public actor ChannelEndpoint {
     public func propose(_ state: ChannelState, timeout: Duration = .seconds(10)) async throws -> SignedState {
         if let storageFailure { throw EndpointError.storage(storageFailure) }
         guard isConnected else { throw EndpointError.disconnected }
+        // One call per version: a second proposal of a version already waiting is refused.
+        guard waiting[state.version] == nil else { throw EndpointError.refused(.proposalPending) }
         let deadline = ContinuousClock.now + timeout
         return try await withCheckedThrowingContinuation { continuation in
             waiting[state.version] = Waiter(continuation: continuation, deadline: deadline)

@@ -40,6 +40,8 @@ public final class ChannelNetwork: Sendable {
     private let routes = Mutex<[Hash: Route]>([:])
     private let openings = Mutex<[Hash: CheckedContinuation<Ed25519.Signature, any Error>]>([:])
     private let acceptor = Mutex<Acceptor?>(nil)
+    /// Channels whose opening the acceptor is deciding.
+    private let opening = Mutex<Set<Hash>>([])
     private let loops = Mutex<[Task<Void, Never>]>([])
     private let logger = Logger(label: "aether.channel.network")
 
@@ -173,8 +175,13 @@ public final class ChannelNetwork: Sendable {
         guard peer.isValidSignature(signature, for: bytes) else {
             return refuse("the opener's signature does not verify")
         }
-        guard routes.withLock({ $0[id] == nil }) else { return refuse("the channel is already open") }
         guard let acceptor = acceptor.withLock({ $0 }) else { return refuse("this node does not accept channels") }
+        // One opening of a channel at a time, and none of a channel already open here.
+        let claimed = routes.withLock { routes in
+            opening.withLock { opening in routes[id] == nil && opening.insert(id).inserted }
+        }
+        guard claimed else { return refuse("the channel is already open or being opened") }
+        defer { _ = opening.withLock { $0.remove(id) } }
         let ours = key.sign(bytes)
         let signed = SignedState(state: funding, signatures: ourIndex == 0 ? [ours, signature] : [signature, ours])
         do {

@@ -201,16 +201,23 @@ struct ChannelCommand: AsyncParsableCommand {
                 let secret = try ChannelCommand.unlock(signer)
                 let address = try parsePeer(provider)
                 let chainID = try ChannelCommand.chainID(signer.rpc.rpc)
-                let network = try ChannelNetwork(key: secret, chainID: chainID, peers: [address])
-                _ = try await network.start()
-                defer { Task { await network.stop() } }
-                try await ChannelCommand.waitConnected(network, address.key)
                 let parameters = try ChannelParameters(
                     participants: [secret.publicKey, address.key], challengeDuration: challengeBlocks,
                     nonce: UInt64.random(in: 0...UInt64.max), appID: .zero)
                 let id = parameters.channelID(chainID: chainID)
                 let funding = ChannelState(channelID: id, version: 0, allocation: Allocation(balances: [deposit, 0]))
-                let signed = try await network.open(parameters, funding: funding)
+                let network = try ChannelNetwork(key: secret, chainID: chainID, peers: [address])
+                _ = try await network.start()
+                let signed: SignedState
+                do {
+                    try await ChannelCommand.waitConnected(network, address.key)
+                    signed = try await network.open(parameters, funding: funding)
+                } catch {
+                    await network.stop()
+                    throw error
+                }
+                await network.stop()
+
                 let (rocks, store) = try data.open()
                 defer { rocks.close() }
                 try store.save(parameters: parameters, latest: signed)

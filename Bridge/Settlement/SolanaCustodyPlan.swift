@@ -43,6 +43,14 @@ public struct SolanaCustodyChunk: Sendable, Hashable {
     /// The message: its recent blockhash is the chunk's durable nonce.
     public let message: SolanaMessage
 
+    public init(index: Int, payoutIndices: [Int], marker: SolanaPublicKey, markerSeed: String, message: SolanaMessage) {
+        self.index = index
+        self.payoutIndices = payoutIndices
+        self.marker = marker
+        self.markerSeed = markerSeed
+        self.message = message
+    }
+
     /// The keys whose signatures the transaction needs: the relayer (fee payer, nonce authority)
     /// first, then the committee signers, in the message's order.
     public var signers: [SolanaPublicKey] { Array(message.signers) }

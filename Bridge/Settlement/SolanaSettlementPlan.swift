@@ -63,7 +63,10 @@ public enum SolanaSettlementPlan {
     ) throws(SettlementError) -> [SolanaChunk] {
         let indices = batch.indices(of: .solana)
         for index in indices where !batch.payouts[index].isNativeAsset {
-            throw .invalidPayout(index: index, reason: "SPL token payouts are not supported yet; pay lamports")
+            throw .invalidPayout(
+                index: index,
+                reason: "SPL token payouts leave a committee vault: use `aether settlement custody` (SolanaCustodyPlan)"
+            )
         }
         let message = SolanaAttestation.message(genesisHash: genesisHash, batchId: batch.batchId, root: batch.root)
         let verify = Ed25519Program.verify(

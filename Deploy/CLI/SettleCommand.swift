@@ -191,7 +191,7 @@ struct SettlementCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "settlement",
         abstract: "Deploy the EVM settlement contract, sign batch files, and claim payouts.",
-        subcommands: [Deploy.self, Sign.self, Claim.self])
+        subcommands: [Deploy.self, Sign.self, Claim.self, CustodyCommand.self])
 
     struct Deploy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import ChainPeers
 import EVM
 import Foundation
 import Primitives
+import Relayer
 import Settlement
 import Solana
 import SolanaClient
@@ -199,5 +200,131 @@ struct SolanaCustodyPeerTests {
                 nonces: [], markerLamports: markerLamports)
         }
         #expect(try await Self.tokens(setup.client, setup.vault.account) == before)
+    }
+
+    /// Runs `aether` with `arguments` on a thread of its own; returns its status and output.
+    static func aether(_ arguments: [String]) async throws -> (status: Int32, output: String, error: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: RelayerCrashTests.aether)
+                process.arguments = arguments
+                let output = Pipe()
+                let error = Pipe()
+                process.standardOutput = output
+                process.standardError = error
+                do { try process.run() } catch {
+                    continuation.resume(throwing: error)
+                    return
+                }
+                let out = output.fileHandleForReading.readDataToEndOfFile()
+                let err = error.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(
+                    returning: (
+                        process.terminationStatus, String(decoding: out, as: UTF8.self),
+                        String(decoding: err, as: UTF8.self)
+                    ))
+            }
+        }
+    }
+
+    @Test(
+        "aether settlement custody setup, prepare, sign by three members, send: paid once; a tampered chunk is not signed"
+    )
+    func commandLine() async throws {
+        let setup = try await Self.start(nonceCount: 0)
+        defer { setup.peer.stop() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "aether-custody-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func file(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        func writeSeed(_ key: Ed25519.PrivateKey, _ name: String) throws {
+            try Hex.encode(key.seed).write(toFile: file(name), atomically: true, encoding: .utf8)
+        }
+        try writeSeed(Self.relayer, "relayer.key")
+        for (index, key) in Self.committee.enumerated() { try writeSeed(key, "member\(index).key") }
+        let rpc = ["--solana-rpc", setup.peer.url]
+
+        let created = try await Self.aether(
+            ["settlement", "custody", "setup"] + rpc + ["--solana-key-file", file("relayer.key")]
+                + Self.committee.flatMap { ["--member", SolanaPublicKey($0.publicKey).base58] } + [
+                    "--threshold", "3", "--mint", setup.vault.mint.base58, "--decimals", "\(Self.decimals)",
+                    "--nonces", "3", "-o", file("custody.json"),
+                ])
+        #expect(created.status == 0, "\(created.error)")
+        let config = try CustodyConfig(json: Array(try Data(contentsOf: URL(fileURLWithPath: file("custody.json")))))
+        #expect(config.nonces.count == 3)
+        try await Self.send(
+            setup.client,
+            [
+                TokenProgram.mintTo(
+                    mint: setup.vault.mint, to: config.vault.account, authority: Self.relayerKey, amount: 50_000)
+            ])
+
+        var random = SeededRandom(seed: 78)
+        let payouts = try (0..<4).map { _ in
+            try Payout.solana(to: random.bytes(32), amount: 1_000 + random.next() % 5_000, mint: setup.vault.mint.bytes)
+        }
+        let batch = try SettlementBatch(batchId: 12, sourceDomain: 2, payouts: payouts)
+        try Data(BatchFile.encode([AttestedBatch(batch: batch, evmSignatures: [:])])).write(
+            to: URL(fileURLWithPath: file("batches.json")))
+        let custody = rpc + ["--custody", file("custody.json")]
+        let signers = Self.committee.prefix(3).flatMap { ["--signer", SolanaPublicKey($0.publicKey).base58] }
+        let prepared = try await Self.aether(
+            ["settlement", "custody", "prepare"] + custody + [
+                "--batches", file("batches.json"), "--relayer",
+                Self.relayerKey.base58,
+            ] + signers + ["-o", file("chunks.json")])
+        #expect(prepared.status == 0, "\(prepared.error)")
+
+        // A chunks file whose amount was changed in transit: no member signs it.
+        var tampered = try Data(contentsOf: URL(fileURLWithPath: file("chunks.json")))
+        var parsed = try CustodyChunks(json: Array(tampered))
+        let original = parsed.entries[0].chunk
+        var bytes = original.message.serialized
+        // The message ends with the last TransferChecked's data: 12, the amount (8 bytes), decimals.
+        #expect(bytes[bytes.count - 10] == 12)
+        bytes[bytes.count - 9] ^= 1
+        var offset = 0
+        parsed.entries[0] = CustodyChunks.Entry(
+            batchId: parsed.entries[0].batchId,
+            chunk: SolanaCustodyChunk(
+                index: original.index, payoutIndices: original.payoutIndices, marker: original.marker,
+                markerSeed: original.markerSeed, message: try SolanaMessage.parse(bytes, at: &offset)),
+            signatures: [:])
+        tampered = Data(parsed.json)
+        try tampered.write(to: URL(fileURLWithPath: file("tampered.json")))
+        let refused = try await Self.aether(
+            ["settlement", "custody", "sign"] + custody + [
+                "--batches", file("batches.json"), "--chunks",
+                file("tampered.json"), "--key-file", file("member0.key"),
+            ])
+        #expect(refused.status != 0 && refused.error.contains("do not pay what the batch says"), "\(refused.error)")
+
+        for member in 0..<3 {
+            let signed = try await Self.aether(
+                ["settlement", "custody", "sign"] + custody + [
+                    "--batches", file("batches.json"), "--chunks",
+                    file("chunks.json"), "--key-file", file("member\(member).key"),
+                ])
+            #expect(signed.status == 0, "\(signed.error)")
+        }
+        let send =
+            ["settlement", "custody", "send"] + rpc + [
+                "--chunks", file("chunks.json"), "--solana-key-file",
+                file("relayer.key"),
+            ]
+        let first = try await Self.aether(send)
+        #expect(first.status == 0, "\(first.output) \(first.error)")
+        #expect(first.output.contains("paid in"), "\(first.output)")
+        for payout in payouts {
+            let account = SolanaPublicKey.associatedTokenAddress(
+                wallet: try SolanaPublicKey(payout.recipient), mint: setup.vault.mint)
+            #expect(try await Self.tokens(setup.client, account) == payout.amount.exactUInt64!)
+        }
+        let again = try await Self.aether(send)
+        #expect(again.status == 0 && !again.output.contains("paid in") && again.output.contains("already paid"))
     }
 }

@@ -70,6 +70,17 @@ public final class PeerProcess: @unchecked Sendable {
         throw PeerFailure("\(script) did not start: \(output.suffix(2_000))")
     }
 
+    /// `init(script:arguments:)`, waiting on a thread of its own: a peer takes seconds to start on
+    /// a loaded machine, and async callers must not hold a cooperative-pool thread meanwhile (the
+    /// IO tests beside them time out when both of the pool's threads are held).
+    public static func start(script: String, arguments: [String] = []) async throws -> PeerProcess {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try PeerProcess(script: script, arguments: arguments) })
+            }
+        }
+    }
+
     public func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)

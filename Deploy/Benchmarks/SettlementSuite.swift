@@ -56,7 +56,7 @@ public struct SettlementBenchmark: Sendable {
     // MARK: - EVM
 
     func evmRows(progress: @Sendable (String) -> Void) async throws -> [BenchmarkRow] {
-        let peer = try PeerProcess(script: "evm_rpc_shim.py", arguments: ["--chain-id", "31337"])
+        let peer = try await PeerProcess.start(script: "evm_rpc_shim.py", arguments: ["--chain-id", "31337"])
         defer { peer.stop() }
         let client = EVMRPCClient(url: peer.url)
         let relayerKey = Self.key(10)
@@ -189,7 +189,7 @@ public struct SettlementBenchmark: Sendable {
     // MARK: - Solana
 
     func solanaRows(progress: @Sendable (String) -> Void) async throws -> [BenchmarkRow] {
-        let peer = try PeerProcess(script: "solana_rpc_shim.py")
+        let peer = try await PeerProcess.start(script: "solana_rpc_shim.py")
         defer { peer.stop() }
         let client = SolanaRPCClient(url: peer.url)
         let payer = try Ed25519.PrivateKey(seed: [UInt8](repeating: 0x55, count: 32))

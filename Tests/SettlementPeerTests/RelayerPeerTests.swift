@@ -15,7 +15,7 @@ import Testing
 struct RelayerPeerTests {
     @Test("the transactor refuses a node of another chain, and sends ether with fees from eth_feeHistory")
     func transactor() async throws {
-        let peer = try PeerProcess(script: "evm_rpc_shim.py", arguments: ["--chain-id", "31337"])
+        let peer = try await PeerProcess.start(script: "evm_rpc_shim.py", arguments: ["--chain-id", "31337"])
         defer { peer.stop() }
         let client = EVMRPCClient(url: peer.url)
         await #expect(throws: EVMSendError.wrongChain(expected: 1, actual: 31_337)) {
@@ -191,7 +191,7 @@ struct RelayerPeerTests {
 struct ReorgTests {
     @Test("a receipt reorged out before its confirmations is not taken; the transaction is mined again, once")
     func reorg() async throws {
-        let peer = try PeerProcess(script: "evm_rpc_shim.py", arguments: ["--chain-id", "31337"])
+        let peer = try await PeerProcess.start(script: "evm_rpc_shim.py", arguments: ["--chain-id", "31337"])
         defer { peer.stop() }
         let client = EVMRPCClient(url: peer.url)
         let sender = try await EVMTransactor(

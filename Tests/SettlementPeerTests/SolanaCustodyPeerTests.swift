@@ -41,7 +41,7 @@ struct SolanaCustodyPeerTests {
     /// A mint, a 3-of-4 multisig of the committee, its vault holding 1,000,000,000 base units, and
     /// `nonceCount` durable-nonce accounts whose authority is the relayer.
     static func start(nonceCount: Int) async throws -> Setup {
-        let peer = try PeerProcess(script: "solana_rpc_shim.py")
+        let peer = try await PeerProcess.start(script: "solana_rpc_shim.py")
         let client = SolanaRPCClient(url: peer.url)
         _ = try await client.requestAirdrop(relayerKey, lamports: 1_000_000_000_000)
         let mint = Ed25519.PrivateKey.generate()

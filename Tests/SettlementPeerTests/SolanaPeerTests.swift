@@ -44,7 +44,7 @@ struct SolanaPeerTests {
     static func start(store: any KeyValueStore = MemoryStore(columns: [.default, RelayerStore.column])) async throws
         -> Setup
     {
-        let peer = try PeerProcess(script: "solana_rpc_shim.py")
+        let peer = try await PeerProcess.start(script: "solana_rpc_shim.py")
         let client = SolanaRPCClient(url: peer.url)
         _ = try await client.requestAirdrop(SolanaPublicKey(payer.publicKey), lamports: 1_000_000_000_000)
         var settler = try await SolanaSettler(

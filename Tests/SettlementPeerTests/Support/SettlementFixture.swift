@@ -35,7 +35,7 @@ struct SettlementFixture {
     /// Starts a peer, deploys the contract with `members` (default: the four committee keys at
     /// weight 1, threshold 3) and sends it `funding` wei.
     static func start(funding: UInt256 = UInt256(100_000_000_000_000_000)) async throws -> SettlementFixture {
-        let peer = try PeerProcess(script: "evm_rpc_shim.py", arguments: ["--chain-id", String(chainId)])
+        let peer = try await PeerProcess.start(script: "evm_rpc_shim.py", arguments: ["--chain-id", String(chainId)])
         let client = EVMRPCClient(url: peer.url)
         let relayer = try await EVMTransactor(
             client: client, key: relayerKey, chainId: chainId,

@@ -175,20 +175,27 @@ public actor ChannelEndpoint {
     /// Our participant index.
     public var ourIndex: Int { machine.ourIndex }
 
+    /// How long `propose` and `pay` wait for the peer's answer when not told otherwise.
+    public private(set) var updateTimeout: Duration = .seconds(10)
+
+    /// Sets how long updates wait for the peer by default (a slow or loaded peer needs more).
+    public func setUpdateTimeout(_ timeout: Duration) { updateTimeout = timeout }
+
     /// Whether the link to the peer is up.
     public var isConnected: Bool { network.isConnected(peer) }
 
     /// Proposes `state` (version `tip` + 1) and returns it fully signed once the peer accepts it
     /// (or a later state that includes it) and it is on disk.
     /// - Throws: `EndpointError`: at once when the peer is not connected or too many proposals
-    ///   wait; `.timedOut` after `timeout` without an answer, which also abandons every proposal
-    ///   still pending (if the peer did accept one, the next resync brings the fully signed state).
-    public func propose(_ state: ChannelState, timeout: Duration = .seconds(10)) async throws -> SignedState {
+    ///   wait; `.timedOut` after `timeout` (default `updateTimeout`) without an answer, which also
+    ///   abandons every proposal still pending (if the peer did accept one, the next resync brings
+    ///   the fully signed state).
+    public func propose(_ state: ChannelState, timeout: Duration? = nil) async throws -> SignedState {
         if let storageFailure { throw EndpointError.storage(storageFailure) }
         guard isConnected else { throw EndpointError.disconnected }
         // One call per version: a second proposal of a version already waiting is refused.
         guard waiting[state.version] == nil else { throw EndpointError.refused(.proposalPending) }
-        let deadline = ContinuousClock.now + timeout
+        let deadline = ContinuousClock.now + (timeout ?? updateTimeout)
         return try await withCheckedThrowingContinuation { continuation in
             waiting[state.version] = Waiter(continuation: continuation, deadline: deadline)
             perform(machine.on(.propose(state)))
@@ -197,7 +204,7 @@ public actor ChannelEndpoint {
 
     /// Moves `amount` from this side to the peer in the next state; waits for room when
     /// `maxInFlight` proposals are already waiting.
-    public func pay(_ amount: UInt64, timeout: Duration = .seconds(10)) async throws -> SignedState {
+    public func pay(_ amount: UInt64, timeout: Duration? = nil) async throws -> SignedState {
         while machine.pending.count >= machine.maxInFlight {
             if let storageFailure { throw EndpointError.storage(storageFailure) }
             guard isConnected else { throw EndpointError.disconnected }

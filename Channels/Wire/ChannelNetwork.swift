@@ -252,7 +252,6 @@ public final class ChannelNetwork: Sendable {
         let peer: PeerKey
         switch event {
         case .connected(let key), .disconnected(let key, _): peer = key
-        default: return
         }
         let endpoints = routes.withLock { $0.values.filter { $0.peer == peer }.map(\.endpoint) }
         for endpoint in endpoints { Task { await endpoint.peerEvent(event) } }

@@ -410,7 +410,7 @@ struct ChannelCommand: AsyncParsableCommand {
         @Option(help: "A node's JSON-RPC address, to show the on-chain record too.") var rpc: String?
 
         func run() async throws {
-            try await reportingErrors(json: true) {
+            try reportingErrors(json: true) {
                 let (rocks, _) = try data.open()
                 defer { rocks.close() }
                 var list: [JSONValue] = []

@@ -20,6 +20,13 @@ struct WireTests {
         return (rocks, ChannelStateStore(store: rocks))
     }
 
+    /// Starts `endpoint` with updates that wait up to a minute for the peer: these tests run beside
+    /// hundreds of others on two cores, where a 10 s answer is not guaranteed.
+    static func start(_ endpoint: ChannelEndpoint) async throws -> Int {
+        await endpoint.setUpdateTimeout(.seconds(60))
+        return try await endpoint.start()
+    }
+
     static func waitConnected(_ endpoint: ChannelEndpoint) async throws {
         for _ in 0..<500 {
             if await endpoint.isConnected { return }
@@ -41,12 +48,12 @@ struct WireTests {
             parameters: fixture.parameters, chainID: ChannelFixture.chainID, key: fixture.alice,
             initial: fixture.initial,
             store: aliceStore)
-        let alicePort = try await alice.start()
+        let alicePort = try await Self.start(alice)
         let aliceAddress = PeerAddress(host: "127.0.0.1", port: alicePort, key: fixture.alice.publicKey)
         var bob = try ChannelEndpoint(
             parameters: fixture.parameters, chainID: ChannelFixture.chainID, key: fixture.bob, initial: fixture.initial,
             store: bobStore, peerAddress: aliceAddress)
-        _ = try await bob.start()
+        _ = try await Self.start(bob)
         try await Self.waitConnected(bob)
 
         for round in 0..<60 {
@@ -69,7 +76,7 @@ struct WireTests {
         bob = try ChannelEndpoint(
             parameters: fixture.parameters, chainID: ChannelFixture.chainID, key: fixture.bob, initial: fixture.initial,
             store: bobStore, peerAddress: aliceAddress)
-        _ = try await bob.start()
+        _ = try await Self.start(bob)
         try await Self.waitConnected(bob)
         for _ in 0..<200 where await alice.current != bob.current { try await Task.sleep(for: .milliseconds(10)) }
         #expect(await alice.current == bob.current)
@@ -104,11 +111,11 @@ struct WireTests {
         let alice = try ChannelEndpoint(
             parameters: fixture.parameters, chainID: ChannelFixture.chainID, key: fixture.alice,
             initial: fixture.initial, store: aliceStore)
-        let port = try await alice.start()
+        let port = try await Self.start(alice)
         let bob = try ChannelEndpoint(
             parameters: fixture.parameters, chainID: ChannelFixture.chainID, key: fixture.bob, initial: fixture.initial,
             store: bobStore, peerAddress: PeerAddress(host: "127.0.0.1", port: port, key: fixture.alice.publicKey))
-        _ = try await bob.start()
+        _ = try await Self.start(bob)
         try await waitConnected(bob)
         try await waitConnected(alice)
         return (alice, bob, [aliceRocks, bobRocks])
@@ -265,7 +272,7 @@ struct WireTests {
                 parameters: parameters, chainID: chainID, key: providerKey, initial: funding, store: providerStore,
                 network: provider)
             await endpoint.provide(policy: Self.policy, source: Self.tokens(40))
-            _ = try await endpoint.start()
+            _ = try await Self.start(endpoint)
             await accepted.add(endpoint)
         }
         let address = PeerAddress(host: "127.0.0.1", port: port, key: providerKey.publicKey)
@@ -291,7 +298,7 @@ struct WireTests {
             try signed.verify(parameters: parameters, chainID: chainID)
             let endpoint = try ChannelEndpoint(
                 parameters: parameters, chainID: chainID, key: key, initial: signed, store: store, network: network)
-            _ = try await endpoint.start()
+            _ = try await Self.start(endpoint)
             clients.append((network, endpoint, rocks))
         }
         #expect(await accepted.count == 3)

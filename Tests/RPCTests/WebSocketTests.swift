@@ -170,6 +170,8 @@ struct WebSocketTests {
         var configuration = testConfiguration()
         configuration.webSocket.maxQueuedNotifications = 8
         configuration.webSocket.closeTimeout = .seconds(10)
+        // On a loaded machine this test can outlast the default 30 s ping interval; pings are not its subject.
+        configuration.webSocket.pingInterval = .seconds(600)
         let metrics = NodeMetrics()
         try await withServer(configuration, metrics: metrics) { server, port in
             let slow = try await connectWebSocket(port: port, receiveBufferSize: 4096)

@@ -96,7 +96,7 @@ final class TestConnection: Sendable {
 
     /// Stops or resumes reading from the socket (a client that stops reading is a slow subscriber).
     func setReading(_ enabled: Bool) async throws {
-        try await channel.setOption(.autoRead, value: enabled)
+        try await channel.setOption(.autoRead, value: enabled).get()
         if enabled { channel.read() }
     }
 
@@ -255,9 +255,13 @@ extension TestConnection {
         try await receive(timeout: timeout, Self.parseFrame)
     }
 
-    /// Reads the next text frame as JSON.
+    /// Reads the next text frame as JSON, answering the server's pings on the way as a browser would.
     func readJSON(timeout: Duration = .seconds(30)) async throws -> JSONValue {
-        let frame = try await readFrame(timeout: timeout)
+        var frame = try await readFrame(timeout: timeout)
+        while frame.opcode == TestFrame.ping {
+            try await sendFrame(opcode: TestFrame.pong, payload: frame.payload)
+            frame = try await readFrame(timeout: timeout)
+        }
         guard frame.opcode == TestFrame.text, let json = frame.json else {
             throw TestClientError(description: "expected a JSON text frame, got opcode \(frame.opcode)")
         }

@@ -1,5 +1,5 @@
 public import Chain
-public import ChannelCore
+internal import ChannelCore
 internal import ChannelMetering
 public import Primitives
 internal import Storage
@@ -8,8 +8,8 @@ internal import Storage
 /// channel from its latest fully signed state when the participants do not agree
 /// (Docs/spec/channels.md, "Adjudicator"; ADR 0014). The L1 and app-chains compose it.
 ///
-/// Messages: `Deposit`, `Register` (also the refutation: a higher version), `ProgressMeter`,
-/// `Conclude`, `Withdraw`. Every AIC it holds is in the escrow account, and the invariant "escrow
+/// Messages: `Deposit`, `Register` (also the refutation: a higher version), `RegisterChild` (a
+/// sub- or virtual channel's latest state, ADR 0016), `ProgressMeter`, `Conclude`, `Withdraw`. Every AIC it holds is in the escrow account, and the invariant "escrow
 /// balance = what the channels still hold" is checked after every block in the tests.
 public struct Adjudicator: ApplicationModule {
     /// `channels`.
@@ -29,6 +29,7 @@ public struct Adjudicator: ApplicationModule {
             MessageType(kind: ProgressMeter.route.kind, name: "progress_meter"),
             MessageType(kind: Conclude.route.kind, name: "conclude"),
             MessageType(kind: Withdraw.route.kind, name: "withdraw"),
+            MessageType(kind: RegisterChild.route.kind, name: "register_child"),
         ]
     }
 
@@ -36,6 +37,7 @@ public struct Adjudicator: ApplicationModule {
 
     enum Keys {
         static func channel(_ id: Hash) -> [UInt8] { [0x01] + id.bytes }
+        static func child(_ id: Hash) -> [UInt8] { [0x02] + id.bytes }
     }
 
     /// The record of channel `id` (an empty one when the chain has never seen it).
@@ -44,6 +46,21 @@ public struct Adjudicator: ApplicationModule {
         do { return try Canonical.decode(ChannelRecord.self, from: bytes) } catch {
             throw .storage(.corrupted("channel record \(id.hex): \(error)"))
         }
+    }
+
+    /// The registered record of child channel `id`, if any.
+    public static func childRecord(_ id: Hash, in state: some ModuleStateReading) throws(StateAccessError)
+        -> ChildRecord?
+    {
+        guard let bytes = try state.get(Keys.child(id)) else { return nil }
+        do { return try Canonical.decode(ChildRecord.self, from: bytes) } catch {
+            throw .storage(.corrupted("child channel record \(id.hex): \(error)"))
+        }
+    }
+
+    /// The `child` query of child channel `id` (its `ChildRecord`, provable against the state root).
+    public static func childQuery(_ id: Hash) -> ModuleQuery {
+        ModuleQuery(module: moduleName, path: "child", arguments: id.bytes)
     }
 
     /// The `channel` query of channel `id` (its `ChannelRecord`, provable against the state root).
@@ -64,6 +81,14 @@ public struct Adjudicator: ApplicationModule {
             do { try register.signed.state.allocation.validate() } catch {
                 throw AdjudicatorError.invalidState(.invalidState(error))
             }
+        case RegisterChild.route.kind:
+            let register = try message.decode(RegisterChild.self)
+            do { try register.signed.state.allocation.validate() } catch {
+                throw AdjudicatorError.invalidState(.invalidState(error))
+            }
+            guard !register.signed.state.allocation.locked.contains(where: \.isChannel) else {
+                throw AdjudicatorError.nestedChildren
+            }
         case ProgressMeter.route.kind: _ = try message.decode(ProgressMeter.self)
         case Conclude.route.kind: _ = try message.decode(Conclude.self)
         case Withdraw.route.kind:
@@ -78,6 +103,7 @@ public struct Adjudicator: ApplicationModule {
         switch message.kind {
         case Deposit.route.kind: try deposit(try message.decode(Deposit.self), context)
         case Register.route.kind: try register(try message.decode(Register.self), context)
+        case RegisterChild.route.kind: try registerChild(try message.decode(RegisterChild.self), context)
         case ProgressMeter.route.kind: try progress(try message.decode(ProgressMeter.self), context)
         case Conclude.route.kind: try conclude(try message.decode(Conclude.self).channelID, context)
         case Withdraw.route.kind: try withdraw(try message.decode(Withdraw.self), context)
@@ -124,38 +150,77 @@ public struct Adjudicator: ApplicationModule {
             dispute = ChannelRecord.Dispute(
                 parameters: register.parameters, state: state, timeout: timeout, meterUnits: 0)
         }
-        _ = try ChannelRecord.outcome(of: dispute)  // refuses what cannot be concluded
+        // Refuses what could never be concluded (children may still be registered later).
+        _ = try ChannelRecord.outcome(of: dispute, child: { _ in nil }, requireChildren: false)
         record.dispute = dispute
-        if state.isFinal {
-            record.payouts = ChannelRecord.payouts(
-                outcome: try ChannelRecord.outcome(of: dispute), holdings: record.holdings)
-        }
+        if state.isFinal { try settle(&record, dispute, context.store) }
         try save(record, id, context.store)
     }
 
+    private func registerChild(_ register: RegisterChild, _ context: MessageContext) throws {
+        let id = register.parameters.channelID(chainID: context.block.chainId)
+        do { try register.signed.verify(parameters: register.parameters, chainID: context.block.chainId) } catch {
+            throw AdjudicatorError.invalidState(error)
+        }
+        let state = register.signed.state
+        if let current = try Self.childRecord(id, in: context.store) {
+            guard !current.frozen else { throw AdjudicatorError.childFrozen(id) }
+            guard state.version > current.state.version else {
+                throw AdjudicatorError.staleVersion(registered: current.state.version, offered: state.version)
+            }
+        }
+        let record = ChildRecord(parameters: register.parameters, state: state, meterUnits: 0, frozen: false)
+        _ = try ChannelRecord.meteredOutcome(state, meterUnits: 0)  // a session it could never settle
+        try context.store.set(Keys.child(id), Canonical.encode(record))
+    }
+
+    /// Fixes `record`'s payouts from `dispute` and freezes every child channel it locks.
+    private func settle(_ record: inout ChannelRecord, _ dispute: ChannelRecord.Dispute, _ store: ModuleStore) throws {
+        let outcome = try ChannelRecord.outcome(of: dispute) { try Self.childRecord($0, in: store) }
+        for sub in dispute.state.allocation.locked where sub.isChannel {
+            guard var child = try Self.childRecord(sub.id, in: store), !child.frozen else { continue }
+            child.frozen = true
+            try store.set(Keys.child(sub.id), Canonical.encode(child))
+        }
+        record.payouts = ChannelRecord.payouts(outcome: outcome, holdings: record.holdings)
+    }
+
+    /// Meter progress on a disputed channel inside its window, or on a registered child channel
+    /// that is not frozen yet.
     private func progress(_ progress: ProgressMeter, _ context: MessageContext) throws {
         var record = try Self.record(progress.channelID, in: context.store)
-        guard !record.isConcluded else { throw AdjudicatorError.concluded(progress.channelID) }
-        guard var dispute = record.dispute else { throw AdjudicatorError.noDispute(progress.channelID) }
-        let height = context.block.height
-        guard height < dispute.timeout else {
-            throw AdjudicatorError.windowClosed(timeout: dispute.timeout, height: height)
+        guard record.dispute == nil, var child = try Self.childRecord(progress.channelID, in: context.store) else {
+            guard !record.isConcluded else { throw AdjudicatorError.concluded(progress.channelID) }
+            guard var dispute = record.dispute else { throw AdjudicatorError.noDispute(progress.channelID) }
+            let height = context.block.height
+            guard height < dispute.timeout else {
+                throw AdjudicatorError.windowClosed(timeout: dispute.timeout, height: height)
+            }
+            dispute.meterUnits = try Self.shownUnits(progress, state: dispute.state, previous: dispute.meterUnits)
+            record.dispute = dispute
+            try save(record, progress.channelID, context.store)
+            return
         }
+        guard !child.frozen else { throw AdjudicatorError.childFrozen(progress.channelID) }
+        child.meterUnits = try Self.shownUnits(progress, state: child.state, previous: child.meterUnits)
+        try context.store.set(Keys.child(progress.channelID), Canonical.encode(child))
+    }
+
+    /// The units `progress` proves against `state`'s metering segment: above `previous`, at most K,
+    /// and the preimage hashes to the segment root in that many steps.
+    private static func shownUnits(
+        _ progress: ProgressMeter, state: ChannelState, previous: UInt64
+    ) throws(AdjudicatorError) -> UInt64 {
         let commitment: MeterCommitment
-        do { commitment = try MeterCommitment(of: dispute.state) } catch {
-            throw AdjudicatorError.notMetered("\(error)")
-        }
+        do { commitment = try MeterCommitment(of: state) } catch { throw .notMetered("\(error)") }
         let segment = UInt64(commitment.terms.segmentLength)
-        guard progress.units > dispute.meterUnits, progress.units <= segment else {
-            throw AdjudicatorError.unitsOutOfRange(
-                claimed: progress.units, previous: dispute.meterUnits, segment: segment)
+        guard progress.units > previous, progress.units <= segment else {
+            throw .unitsOutOfRange(claimed: progress.units, previous: previous, segment: segment)
         }
         var value = progress.preimage
         for _ in 0..<progress.units { value = HashChain.step(value) }
-        guard value == commitment.root else { throw AdjudicatorError.badPreimage(units: progress.units) }
-        dispute.meterUnits = progress.units
-        record.dispute = dispute
-        try save(record, progress.channelID, context.store)
+        guard value == commitment.root else { throw .badPreimage(units: progress.units) }
+        return progress.units
     }
 
     private func conclude(_ id: Hash, _ context: MessageContext) throws {
@@ -166,8 +231,7 @@ public struct Adjudicator: ApplicationModule {
         guard height >= dispute.timeout else {
             throw AdjudicatorError.windowOpen(timeout: dispute.timeout, height: height)
         }
-        record.payouts = ChannelRecord.payouts(
-            outcome: try ChannelRecord.outcome(of: dispute), holdings: record.holdings)
+        try settle(&record, dispute, context.store)
         try save(record, id, context.store)
     }
 
@@ -198,10 +262,11 @@ public struct Adjudicator: ApplicationModule {
     public func initGenesis(_ genesis: [UInt8], store: ModuleStore) throws {
         guard !genesis.isEmpty else { return }
         for (key, value) in try Canonical.decode(ModuleEntries.self, from: genesis).entries {
-            guard key.first == 0x01, key.count == 33 else {
-                throw ModuleFailure(code: 1, message: "unknown channels genesis key")
+            switch (key.first, key.count) {
+            case (0x01, 33): _ = try Canonical.decode(ChannelRecord.self, from: value)
+            case (0x02, 33): _ = try Canonical.decode(ChildRecord.self, from: value)
+            default: throw ModuleFailure(code: 1, message: "unknown channels genesis key")
             }
-            _ = try Canonical.decode(ChannelRecord.self, from: value)
             try store.set(key, value)
         }
     }
@@ -215,7 +280,7 @@ public struct Adjudicator: ApplicationModule {
     public func checkInvariants(_ state: ModuleStateReader) throws -> [InvariantViolation] {
         var violations: [InvariantViolation] = []
         var outstanding = UInt128(0)
-        for (key, value) in try state.entries() {
+        for (key, value) in try state.entries() where key.first == 0x01 {
             let record = try Canonical.decode(ChannelRecord.self, from: value)
             outstanding += UInt128(record.outstanding)
             if let payouts = record.payouts,
@@ -239,12 +304,15 @@ public struct Adjudicator: ApplicationModule {
         return violations
     }
 
-    /// `channel` with the 32-byte channel id as its argument: the `ChannelRecord`.
+    /// `channel` (the `ChannelRecord`) or `child` (the `ChildRecord`), with the 32-byte channel id as
+    /// the argument.
     public func stateKey(for query: ModuleQuery) throws(QueryError) -> [UInt8] {
-        guard query.path == "channel" else { throw .unsupportedQuery(module: name, path: query.path) }
+        guard query.path == "channel" || query.path == "child" else {
+            throw .unsupportedQuery(module: name, path: query.path)
+        }
         guard query.arguments.count == 32, let id = try? Hash(query.arguments) else {
             throw .invalidArguments(module: name, path: query.path, reason: "expected a 32-byte channel id")
         }
-        return Keys.channel(id)
+        return query.path == "channel" ? Keys.channel(id) : Keys.child(id)
     }
 }

@@ -18,8 +18,13 @@ public enum AdjudicatorError: ModuleError, Equatable, Sendable {
     case unitsOutOfRange(claimed: UInt64, previous: UInt64, segment: UInt64)
     case alreadyWithdrawn(participant: UInt8)
     case notConcluded(Hash)
-    case subChannelsUnsupported
+    case unsupportedLocks(String)
     case overflow
+    case childNotRegistered(Hash)
+    case childTotalMismatch(child: Hash, locked: UInt64, registered: UInt64?)
+    case childFrozen(Hash)
+    case badIndexMap(String)
+    case nestedChildren
 
     public var code: UInt32 {
         switch self {
@@ -37,8 +42,13 @@ public enum AdjudicatorError: ModuleError, Equatable, Sendable {
         case .unitsOutOfRange: 12
         case .alreadyWithdrawn: 13
         case .notConcluded: 14
-        case .subChannelsUnsupported: 15
+        case .unsupportedLocks: 15
         case .overflow: 16
+        case .childNotRegistered: 17
+        case .childTotalMismatch: 18
+        case .childFrozen: 19
+        case .badIndexMap: 20
+        case .nestedChildren: 21
         }
     }
 
@@ -62,9 +72,15 @@ public enum AdjudicatorError: ModuleError, Equatable, Sendable {
             "\(claimed) units must be above the \(previous) already shown and at most the segment's \(segment)"
         case .alreadyWithdrawn(let participant): "participant \(participant) has already withdrawn"
         case .notConcluded(let id): "channel \(id.hex) is not concluded"
-        case .subChannelsUnsupported:
-            "locked funds other than one metering session (sub- and virtual channels) cannot be disputed yet"
+        case .unsupportedLocks(let reason): "the locked funds cannot be settled: \(reason)"
         case .overflow: "an amount overflows 64 bits"
+        case .childNotRegistered(let id):
+            "child channel \(id.hex) is locked but has no registered state: register its latest state first"
+        case .childTotalMismatch(let child, let locked, let registered):
+            "child channel \(child.hex) locks \(locked) but its registered state holds \(registered.map { "\($0)" } ?? "more than 2^64")"
+        case .childFrozen(let id): "child channel \(id.hex) is frozen: a parent locking it has concluded"
+        case .badIndexMap(let reason): "the child channel's index map is wrong: \(reason)"
+        case .nestedChildren: "a child channel's state may not lock child channels of its own"
         }
     }
 }

@@ -114,4 +114,27 @@ extension Adjudicator {
             participant = try decoder.read(UInt8.self)
         }
     }
+
+    /// Registers a fully signed state of a child channel (a sub- or virtual channel): the highest
+    /// version stays, until a parent that locks the child concludes and freezes it (ADR 0016).
+    public struct RegisterChild: ModuleMessage, Hashable {
+        public static let route = MessageRoute(module: Adjudicator.moduleName, kind: 6)
+        public let parameters: ChannelParameters
+        public let signed: SignedState
+
+        public init(parameters: ChannelParameters, signed: SignedState) {
+            self.parameters = parameters
+            self.signed = signed
+        }
+
+        public func encode(to encoder: inout CanonicalEncoder) {
+            encoder.write(parameters)
+            encoder.write(signed)
+        }
+
+        public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+            parameters = try decoder.read(ChannelParameters.self)
+            signed = try decoder.read(SignedState.self)
+        }
+    }
 }

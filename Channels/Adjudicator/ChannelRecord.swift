@@ -35,17 +35,53 @@ public struct ChannelRecord: Hashable, Sendable {
         return zip(payouts, withdrawn).reduce(0) { $0 &+ ($1.1 ? 0 : $1.0) }
     }
 
-    /// The registered state's outcome per participant: balances, plus a metering session's escrow
-    /// split by the units shown (the provider gets `units × price`, the payer the rest).
-    static func outcome(of dispute: Dispute) throws(AdjudicatorError) -> [UInt64] {
-        var outcome = dispute.state.allocation.balances
+    /// The registered state's outcome per participant: its balances, plus each locked
+    /// sub-allocation's outcome — a metering session's escrow split by the units shown (the provider
+    /// gets `units × price`, the payer the rest), a child channel's registered state through its
+    /// index map (ADR 0016).
+    ///
+    /// - Parameter child: the registered record of a child channel; nil when none is registered,
+    ///   which fails the outcome unless `requireChildren` is false (a structural check at
+    ///   registration, when the children may still come).
+    static func outcome(
+        of dispute: Dispute, child: (Hash) throws -> ChildRecord?, requireChildren: Bool = true
+    ) throws -> [UInt64] {
         let locked = dispute.state.allocation.locked
-        guard !locked.isEmpty else { return outcome }
-        guard locked.count == 1, let commitment = try? MeterCommitment(of: dispute.state),
-            commitment.sessionID == locked[0].id, commitment.providerIndex < 2
-        else { throw .subChannelsUnsupported }
-        let escrow = locked[0].amount
-        let earned = min(commitment.terms.price(of: dispute.meterUnits) ?? .max, escrow)
+        var outcome = try meteredOutcome(dispute.state, meterUnits: dispute.meterUnits)
+        for sub in locked where sub.isChannel {
+            guard let record = try child(sub.id) else {
+                if requireChildren { throw AdjudicatorError.childNotRegistered(sub.id) }
+                continue
+            }
+            do {
+                try ChildChannels.checkIndexMap(sub.indexMap, parent: dispute.parameters, child: record.parameters)
+            } catch { throw AdjudicatorError.badIndexMap("\(error)") }
+            guard record.state.allocation.total == sub.amount else {
+                throw AdjudicatorError.childTotalMismatch(
+                    child: sub.id, locked: sub.amount, registered: record.state.allocation.total)
+            }
+            let childOutcome = try meteredOutcome(record.state, meterUnits: record.meterUnits)
+            for (childIndex, share) in childOutcome.enumerated() {
+                let parentIndex = Int(sub.indexMap[childIndex])
+                let (sum, overflow) = outcome[parentIndex].addingReportingOverflow(share)
+                guard !overflow else { throw AdjudicatorError.overflow }
+                outcome[parentIndex] = sum
+            }
+        }
+        return outcome
+    }
+
+    /// `state`'s balances plus its metering session (at most one, named by the commitment in the
+    /// application data) split by `meterUnits`; child channels are left to the caller.
+    static func meteredOutcome(_ state: ChannelState, meterUnits: UInt64) throws(AdjudicatorError) -> [UInt64] {
+        var outcome = state.allocation.balances
+        let sessions = state.allocation.locked.filter { !$0.isChannel }
+        guard let session = sessions.first else { return outcome }
+        guard sessions.count == 1, let commitment = try? MeterCommitment(of: state),
+            commitment.sessionID == session.id, commitment.providerIndex < 2
+        else { throw .unsupportedLocks("locked funds without an index map must be the one metering session") }
+        let escrow = session.amount
+        let earned = min(commitment.terms.price(of: meterUnits) ?? .max, escrow)
         let provider = Int(commitment.providerIndex)
         let (providerTotal, o1) = outcome[provider].addingReportingOverflow(earned)
         let (payerTotal, o2) = outcome[1 - provider].addingReportingOverflow(escrow - earned)
@@ -110,5 +146,33 @@ extension ChannelRecord: CanonicalCodable {
         guard holdings.count == 2, withdrawn.count == 2, payouts.map({ $0.count == 2 }) ?? true else {
             throw .invalidValue(offset: offset, reason: "a channel record has two participants")
         }
+    }
+}
+
+/// What the adjudicator stores per child channel (a sub- or virtual channel, ADR 0016): the highest
+/// fully signed state registered, with no funds and no window of its own. The first conclusion of a
+/// parent that locks it freezes it, so every parent settles from the same child state.
+public struct ChildRecord: Hashable, Sendable {
+    public var parameters: ChannelParameters
+    public var state: ChannelState
+    /// Units of the child's metering segment shown by `ProgressMeter` (0 if none).
+    public var meterUnits: UInt64
+    /// Set when a parent locking this child concluded: the record no longer changes.
+    public var frozen: Bool
+}
+
+extension ChildRecord: CanonicalCodable {
+    public func encode(to encoder: inout CanonicalEncoder) {
+        encoder.write(parameters)
+        encoder.write(state)
+        encoder.write(meterUnits)
+        encoder.write(frozen)
+    }
+
+    public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
+        parameters = try decoder.read(ChannelParameters.self)
+        state = try decoder.read(ChannelState.self)
+        meterUnits = try decoder.read(UInt64.self)
+        frozen = try decoder.read(Bool.self)
     }
 }

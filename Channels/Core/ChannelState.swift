@@ -1,17 +1,33 @@
 public import Primitives
 
-/// Funds locked inside a channel for a sub-protocol (a metering session, later a sub-channel),
-/// named by an id the sub-protocol chooses.
+/// Funds locked inside a channel for a sub-protocol, named by an id the sub-protocol chooses: a
+/// metering session (no index map), or a sub- or virtual channel (its channel id, and an index map
+/// from the child's participants to this channel's; ADR 0016).
 public struct SubAllocation: Hashable, Sendable {
-    /// The sub-protocol's id (a metering session's id).
+    /// The sub-protocol's id (a metering session's id, a child channel's channel id).
     public var id: Hash
     /// The AIC locked, in base units.
     public var amount: UInt64
+    /// Empty for a metering session; for a child channel, `indexMap[k]` is the participant of this
+    /// channel that receives the outcome of the child's participant `k` (a permutation of 0 and 1).
+    public var indexMap: [UInt8]
 
     /// A sub-allocation of `amount` under `id`.
-    public init(id: Hash, amount: UInt64) {
+    public init(id: Hash, amount: UInt64, indexMap: [UInt8] = []) {
         self.id = id
         self.amount = amount
+        self.indexMap = indexMap
+    }
+
+    /// True when this locks a child channel's funds (it has an index map).
+    public var isChannel: Bool { !indexMap.isEmpty }
+
+    /// Checks the index map: empty, or a permutation of the two participant indices.
+    public func validate() throws(UpdateRejection) {
+        guard indexMap.isEmpty || indexMap.sorted() == [0, 1] else {
+            throw .malformedAllocation(
+                "sub-allocation index map \(indexMap) is neither empty nor a permutation of [0, 1]")
+        }
     }
 }
 
@@ -63,6 +79,7 @@ public struct Allocation: Hashable, Sendable {
         for index in locked.indices.dropFirst() where !(locked[index - 1].id < locked[index].id) {
             throw .malformedAllocation("sub-allocation ids are not strictly ascending")
         }
+        for sub in locked { try sub.validate() }
         guard total != nil else { throw .allocationOverflow }
     }
 }
@@ -125,11 +142,13 @@ extension SubAllocation: CanonicalCodable {
     public func encode(to encoder: inout CanonicalEncoder) {
         encoder.write(id)
         encoder.write(amount)
+        encoder.write(bytes: indexMap)
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
         id = try decoder.read(Hash.self)
         amount = try decoder.read(UInt64.self)
+        indexMap = try decoder.readBytes(maxLength: ChannelParameters.participantCount)
     }
 }
 

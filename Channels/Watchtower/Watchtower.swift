@@ -8,6 +8,10 @@ public import Primitives
 /// a stale registration, meter progress, the conclusion once the window closes, the client's
 /// withdrawal. It never needs the client online; every action is idempotent, so a driver simply
 /// re-evaluates after each block it sees (Docs/spec/channels.md, "Watchtower").
+///
+/// Child channels (sub- and virtual channels, ADR 0016) are watched too: their latest state is
+/// registered when a watched parent that locks them is disputed, and whenever a registered child
+/// state is older than the client's, before the first parent's conclusion freezes it.
 public struct Watchtower: Sendable {
     /// One watched channel.
     public struct Watched: Sendable, Hashable {
@@ -18,10 +22,13 @@ public struct Watchtower: Sendable {
         public fileprivate(set) var latest: SignedState
         /// The client's best meter evidence against `latest` (a provider's preimage and its units).
         public fileprivate(set) var meter: (preimage: Hash, units: UInt64)?
+        /// True for a child channel: it is registered with `RegisterChild` and never concluded itself.
+        public let isChild: Bool
 
         public static func == (lhs: Watched, rhs: Watched) -> Bool {
             lhs.parameters == rhs.parameters && lhs.client == rhs.client && lhs.latest == rhs.latest
                 && lhs.meter?.preimage == rhs.meter?.preimage && lhs.meter?.units == rhs.meter?.units
+                && lhs.isChild == rhs.isChild
         }
 
         public func hash(into hasher: inout Hasher) {
@@ -33,6 +40,7 @@ public struct Watchtower: Sendable {
     /// What to send for a channel now.
     public enum Action: Sendable, Hashable {
         case register(ChannelParameters, SignedState)
+        case registerChild(ChannelParameters, SignedState)
         case progress(channelID: Hash, preimage: Hash, units: UInt64)
         case conclude(Hash)
         case withdraw(channelID: Hash, participant: UInt8)
@@ -59,14 +67,17 @@ public struct Watchtower: Sendable {
     public init(chainID: String) { self.chainID = chainID }
 
     /// Starts watching for `client` (a participant index), or takes a newer state for a watched
-    /// channel. States are checked as the adjudicator would, so a bad one is refused here, not on chain.
-    public mutating func watch(parameters: ChannelParameters, client: Int, latest: SignedState) throws(Refusal) {
+    /// channel (`child`: a sub- or virtual channel). States are checked as the adjudicator would, so
+    /// a bad one is refused here, not on chain.
+    public mutating func watch(
+        parameters: ChannelParameters, client: Int, latest: SignedState, child: Bool = false
+    ) throws(Refusal) {
         do { try latest.verify(parameters: parameters, chainID: chainID) } catch { throw .invalid(error) }
         let id = parameters.channelID(chainID: chainID)
         if let held = channels[id], held.latest.state.version >= latest.state.version {
             throw .notNewer(held: held.latest.state.version, offered: latest.state.version)
         }
-        channels[id] = Watched(parameters: parameters, client: client, latest: latest, meter: nil)
+        channels[id] = Watched(parameters: parameters, client: client, latest: latest, meter: nil, isChild: child)
     }
 
     /// Records a provider's meter evidence for the watched channel's latest state.
@@ -77,9 +88,44 @@ public struct Watchtower: Sendable {
         channels[channelID] = watched
     }
 
-    /// What to send for `channelID`, given the adjudicator's `record` at block `height`.
-    public func actions(channelID: Hash, record: ChannelRecord, height: UInt64) -> [Action] {
-        guard let watched = channels[channelID] else { return [] }
+    /// What to send for the watched parent channel `channelID`, given the adjudicator's `record`
+    /// at block `height` and the registered records of the child channels it locks (absent: none).
+    /// While the parent is disputed, this includes what its watched children need (see
+    /// `childActions`), ahead of the conclusion that would freeze them.
+    public func actions(
+        channelID: Hash, record: ChannelRecord, height: UInt64, children: [Hash: ChildRecord] = [:]
+    ) -> [Action] {
+        guard let watched = channels[channelID], !watched.isChild else { return [] }
+        // A disputed parent concludes from its children's registered states: ours go first.
+        var childActions: [Action] = []
+        if let dispute = record.dispute, record.payouts == nil {
+            for sub in dispute.state.allocation.locked where sub.isChannel {
+                guard let child = channels[sub.id], child.isChild else { continue }
+                if let registered = children[sub.id] {
+                    childActions += self.childActions(channelID: sub.id, record: registered)
+                } else {
+                    childActions.append(.registerChild(child.parameters, child.latest))
+                }
+            }
+        }
+        return childActions + parentActions(watched, channelID: channelID, record: record, height: height)
+    }
+
+    /// What to send for the watched child channel `channelID`, given its registered record (nil:
+    /// none): a newer state against an older registration, meter evidence against the same state;
+    /// nothing once a parent's conclusion froze it.
+    public func childActions(channelID: Hash, record: ChildRecord?) -> [Action] {
+        guard let watched = channels[channelID], watched.isChild, let record, !record.frozen else { return [] }
+        if record.state.version < watched.latest.state.version {
+            return [.registerChild(watched.parameters, watched.latest)]
+        }
+        if record.state == watched.latest.state, let meter = watched.meter, meter.units > record.meterUnits {
+            return [.progress(channelID: channelID, preimage: meter.preimage, units: meter.units)]
+        }
+        return []
+    }
+
+    private func parentActions(_ watched: Watched, channelID: Hash, record: ChannelRecord, height: UInt64) -> [Action] {
         if let payouts = record.payouts {
             let index = watched.client
             guard !record.withdrawn[index], payouts[index] > 0 else { return [] }

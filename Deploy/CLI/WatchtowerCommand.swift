@@ -15,7 +15,8 @@ struct WatchtowerCommand: ParsableCommand {
         discussion: """
             Each file in --channels is one channel a client handed over (JSON): {"client": 0|1, "register": \
             "<hex of the canonical Register message: parameters and the latest fully signed state>", \
-            "meter": {"preimage": "<hex>", "units": N}} (meter optional: a provider's best preimage). A \
+            "meter": {"preimage": "<hex>", "units": N}, "child": true|false} (meter optional: a provider's \
+            best preimage; child: a sub- or virtual channel, registered with RegisterChild). A \
             client replaces its file when it signs a newer state. After each block the tower reads each \
             channel's record from the node (getProof of the channels module's key) and sends what the \
             record calls for: the newer state against a stale registration, meter progress, the \
@@ -49,32 +50,62 @@ struct WatchtowerCommand: ParsableCommand {
                 print("\(name): skipped: \(error)")
             }
         }
-        for id in tower.channels.keys.sorted() {
-            var params = JSONObject()
-            params["key"] = .string(Hex.encode(Array("\(Adjudicator.moduleName)/".utf8) + [0x01] + id.bytes))
-            guard case .object(let proof) = try client.call("getProof", params) else {
-                throw CommandFailure("the node's getProof answer is not an object")
+        // Child channels' records first: a disputed parent's actions include its children's.
+        var children: [Hash: ChildRecord] = [:]
+        for (id, watched) in tower.channels where watched.isChild {
+            if let bytes = try Self.value(client, key: [0x02] + id.bytes) {
+                children[id] = try Canonical.decode(ChildRecord.self, from: bytes)
             }
-            let record: ChannelRecord
-            if proof["exists"]?.boolValue == true, let value = proof["value"]?.stringValue {
-                record = try Canonical.decode(ChannelRecord.self, from: try Hex.decode(value))
-            } else {
-                record = .empty
-            }
-            for action in tower.actions(channelID: id, record: record, height: height + 1) {
-                let message: Message
+        }
+        var handled = Set<Hash>()
+        for id in tower.channels.keys.sorted() where tower.channels[id]?.isChild == false {
+            let record =
+                try Self.value(client, key: [0x01] + id.bytes).map {
+                    try Canonical.decode(ChannelRecord.self, from: $0)
+                } ?? .empty
+            let actions = tower.actions(channelID: id, record: record, height: height + 1, children: children)
+            try send(actions, for: id)
+            for action in actions {
                 switch action {
-                case .register(let parameters, let signed):
-                    message = Message(Adjudicator.Register(parameters: parameters, signed: signed))
-                case .progress(let channelID, let preimage, let units):
-                    message = Message(Adjudicator.ProgressMeter(channelID: channelID, preimage: preimage, units: units))
-                case .conclude(let channelID): message = Message(Adjudicator.Conclude(channelID: channelID))
-                case .withdraw(let channelID, let participant):
-                    message = Message(Adjudicator.Withdraw(channelID: channelID, participant: participant))
+                case .registerChild(let parameters, _): handled.insert(parameters.channelID(chainID: chainID))
+                case .progress(let child, _, _) where children[child] != nil: handled.insert(child)
+                default: break
                 }
-                let answer = try signer.send([message])
-                print("channel \(id.hex.prefix(16)): \(Self.describe(action)) sent: \(answer)")
             }
+        }
+        for id in children.keys.sorted() where !handled.contains(id) {
+            try send(tower.childActions(channelID: id, record: children[id]), for: id)
+        }
+    }
+
+    /// The value of the channels module's state key `key` on the node (getProof), nil when absent.
+    static func value(_ client: RPCClient, key: [UInt8]) throws -> [UInt8]? {
+        var params = JSONObject()
+        params["key"] = .string(Hex.encode(Array("\(Adjudicator.moduleName)/".utf8) + key))
+        guard case .object(let proof) = try client.call("getProof", params) else {
+            throw CommandFailure("the node's getProof answer is not an object")
+        }
+        guard proof["exists"]?.boolValue == true, let value = proof["value"]?.stringValue else { return nil }
+        return try Hex.decode(value)
+    }
+
+    /// Sends each action for channel `id` as its own transaction and says so.
+    func send(_ actions: [Watchtower.Action], for id: Hash) throws {
+        for action in actions {
+            let message: Message
+            switch action {
+            case .register(let parameters, let signed):
+                message = Message(Adjudicator.Register(parameters: parameters, signed: signed))
+            case .registerChild(let parameters, let signed):
+                message = Message(Adjudicator.RegisterChild(parameters: parameters, signed: signed))
+            case .progress(let channelID, let preimage, let units):
+                message = Message(Adjudicator.ProgressMeter(channelID: channelID, preimage: preimage, units: units))
+            case .conclude(let channelID): message = Message(Adjudicator.Conclude(channelID: channelID))
+            case .withdraw(let channelID, let participant):
+                message = Message(Adjudicator.Withdraw(channelID: channelID, participant: participant))
+            }
+            let answer = try signer.send([message])
+            print("channel \(id.hex.prefix(16)): \(Self.describe(action)) sent: \(answer)")
         }
     }
 
@@ -84,7 +115,9 @@ struct WatchtowerCommand: ParsableCommand {
             throw CommandFailure("needs \"client\" (0 or 1) and \"register\" (hex)")
         }
         let register = try Canonical.decode(Adjudicator.Register.self, from: try Hex.decode(hex))
-        try tower.watch(parameters: register.parameters, client: Int(client), latest: register.signed)
+        try tower.watch(
+            parameters: register.parameters, client: Int(client), latest: register.signed,
+            child: value["child"]?.boolValue ?? false)
         if let meter = value["meter"], let preimage = meter["preimage"]?.stringValue,
             let units = meter["units"]?.uint64Value
         {
@@ -97,6 +130,7 @@ struct WatchtowerCommand: ParsableCommand {
     static func describe(_ action: Watchtower.Action) -> String {
         switch action {
         case .register(_, let signed): "refute with version \(signed.state.version)"
+        case .registerChild(_, let signed): "register child version \(signed.state.version)"
         case .progress(_, _, let units): "meter progress of \(units) units"
         case .conclude: "conclude"
         case .withdraw(_, let participant): "withdraw for participant \(participant)"

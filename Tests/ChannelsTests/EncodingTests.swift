@@ -52,6 +52,25 @@ struct EncodingTests {
         #expect(Canonical.encode(state) == expected)
     }
 
+    @Test("a sub-allocation is id, amount and index map (empty for a meter, two entries for a child channel)")
+    func pinnedSubAllocation() throws {
+        let meter = SubAllocation(id: .zero, amount: 5)
+        #expect(Canonical.encode(meter) == [UInt8](repeating: 0, count: 32) + [5, 0, 0, 0, 0, 0, 0, 0] + [0])
+        let child = SubAllocation(id: .zero, amount: 5, indexMap: [1, 0])
+        #expect(Canonical.encode(child) == [UInt8](repeating: 0, count: 32) + [5, 0, 0, 0, 0, 0, 0, 0] + [2, 1, 0])
+        #expect(try Canonical.decode(SubAllocation.self, from: Canonical.encode(child)) == child)
+        // Index maps other than none or a permutation of [0, 1] are refused inside an allocation.
+        for map: [UInt8] in [[0], [0, 0], [1, 1], [0, 2]] {
+            let allocation = Allocation(balances: [1, 2], locked: [SubAllocation(id: .zero, amount: 1, indexMap: map)])
+            #expect(throws: CodecError.self) {
+                try Canonical.decode(Allocation.self, from: Canonical.encode(allocation))
+            }
+        }
+        #expect(throws: CodecError.self) {
+            try Canonical.decode(SubAllocation.self, from: Canonical.encode(meter).dropLast() + [3, 0, 1, 0])
+        }
+    }
+
     @Test("truncated, padded and unknown-tag inputs are refused with a codec error")
     func refusesGarbage() {
         let bytes = Canonical.encode(Self.sampleState())

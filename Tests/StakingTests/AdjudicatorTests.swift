@@ -199,7 +199,7 @@ struct AdjudicatorTests {
             try Self.code(
                 &chain, Self.alice, Message(Adjudicator.Deposit(channelID: channel.id, participant: 0, amount: 0))) == 3
         )
-        // Locked funds that are not one metering session cannot be disputed yet.
+        // Locked funds with no index map must be the one metering session.
         var locked = channel.state(2, [5, 0])
         locked.allocation.locked = [SubAllocation(id: Hashing.sha256([4]), amount: 5)]
         #expect(try Self.code(&chain, Self.alice, channel.register(locked)) == 15)
@@ -346,12 +346,19 @@ struct WatchtowerTests {
         var sent = 0
         for _ in 0..<10 {
             let record = try AdjudicatorTests.record(chain, id)
-            let actions = tower.actions(channelID: id, record: record, height: chain.height + 1)
+            let state = chain.machine.state(at: chain.root).module(Adjudicator.moduleName)
+            var children: [Hash: ChildRecord] = [:]
+            for (child, watched) in tower.channels where watched.isChild {
+                children[child] = try Adjudicator.childRecord(child, in: state)
+            }
+            let actions = tower.actions(channelID: id, record: record, height: chain.height + 1, children: children)
             guard let action = actions.first else { return sent }
             let message: Message
             switch action {
             case .register(let parameters, let signed):
                 message = Message(Adjudicator.Register(parameters: parameters, signed: signed))
+            case .registerChild(let parameters, let signed):
+                message = Message(Adjudicator.RegisterChild(parameters: parameters, signed: signed))
             case .progress(let channelID, let preimage, let units):
                 message = Message(Adjudicator.ProgressMeter(channelID: channelID, preimage: preimage, units: units))
             case .conclude(let channelID): message = Message(Adjudicator.Conclude(channelID: channelID))

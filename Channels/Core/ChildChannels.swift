@@ -23,6 +23,11 @@ public enum ChildChannels {
         }
     }
 
+    /// The child channel `next` locks that `current` does not, if any (a lock proposal).
+    public static func newlyLocked(from current: ChannelState, to next: ChannelState) -> SubAllocation? {
+        next.allocation.locked.first { $0.isChannel && current.allocation.subAllocation(id: $0.id) == nil }
+    }
+
     /// Checks that `indexMap` is the one `indexMap(parent:child:)` gives.
     public static func checkIndexMap(
         _ indexMap: [UInt8], parent: ChannelParameters, child: ChannelParameters
@@ -110,7 +115,7 @@ public struct ChildChannelRule: ChannelAppRule {
     /// The parent channel's parameters (to check index maps).
     public let parent: ChannelParameters
     /// The rule for updates that do not lock or release a child.
-    public let inner: any ChannelAppRule
+    public var inner: any ChannelAppRule
     /// Known children by channel id.
     public private(set) var children: [Hash: Child] = [:]
     private let chainID: String

@@ -54,7 +54,7 @@ public actor ChannelEndpoint {
     private let ownsNetwork: Bool
     private let store: ChannelStateStore
     private let key: Ed25519.PrivateKey
-    private var machine: ChannelMachine
+    var machine: ChannelMachine
     private var waiting: [UInt64: Waiter] = [:]
     private var loops: [Task<Void, Never>] = []
     private let inbox = ChannelInbox()
@@ -79,6 +79,15 @@ public actor ChannelEndpoint {
     var meterObserver: (@Sendable (MeterProgress) -> Void)?
     /// The provider's serving task, waiting for payment.
     var servingWaiter: CheckedContinuation<Void, Never>?
+    /// The virtual-channel hub this endpoint's ledger belongs to, if it is a hub's
+    /// (`ChannelEndpoint+Children.swift`).
+    var hub: VirtualHub?
+    /// A virtual channel's lock proposal held for its match at the hub, and its deadline.
+    var heldLock: (childID: Hash, version: UInt64, deadline: ContinuousClock.Instant)?
+    /// Everything that arrived from the peer since the held lock proposal (that proposal first).
+    var held: [WireMessage] = []
+    /// The virtual channel whose held lock the hub just matched: handled without asking again.
+    var matchedLock: Hash?
 
     private struct Waiter {
         let continuation: CheckedContinuation<SignedState, any Error>
@@ -151,6 +160,7 @@ public actor ChannelEndpoint {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(50))
                     await self?.expireUpdates()
+                    await self?.expireHeldLock()
                     await self?.meterTimer()
                 }
             })
@@ -227,7 +237,14 @@ public actor ChannelEndpoint {
     }
 
     /// Replaces the rule applied to the peer's proposals.
-    func setRule(_ rule: any ChannelAppRule) { machine.rule = rule }
+    func setRule(_ rule: any ChannelAppRule) {
+        if var children = machine.rule as? ChildChannelRule {
+            children.inner = rule
+            machine.rule = children
+        } else {
+            machine.rule = rule
+        }
+    }
 
     /// Proposes `state` with nobody waiting for the answer (the meter's checkpoints: the answer
     /// arrives through `stateSettled`, a refusal through `settlementFailed`).
@@ -278,7 +295,7 @@ public actor ChannelEndpoint {
         releaseSlots()
     }
 
-    private func fail(version: UInt64, _ error: EndpointError) {
+    func fail(version: UInt64, _ error: EndpointError) {
         waiting.removeValue(forKey: version)?.continuation.resume(throwing: error)
         releaseSlots()
     }
@@ -289,6 +306,7 @@ public actor ChannelEndpoint {
         switch event {
         case .connected(let key) where key == peer: send(.sync(persisted))
         case .disconnected(let key, _) where key == peer:
+            dropHeldLock()
             abandonPending()
             failAllWaiting(.disconnected)
         default: break
@@ -297,11 +315,28 @@ public actor ChannelEndpoint {
 
     /// Handles everything that arrived since the last drain: update messages go to the machine in
     /// runs, so one countersignature answers a run of proposals.
-    func drain() {
+    func drain() { process(inbox.takeAll()) }
+
+    /// Handles `messages` in order; while a virtual channel's lock is held at the hub, keeps them
+    /// (in order) for when it is released.
+    func process(_ messages: [WireMessage]) {
         var updates: [ChannelMessage] = []
-        for message in inbox.takeAll() {
+        for message in messages {
+            if heldLock != nil {
+                held.append(message)
+                continue
+            }
             switch message {
-            case .update(let update): updates.append(update)
+            case .update(let update):
+                if holdsForHub(update, after: updates) {
+                    flushUpdates(&updates)
+                    held = [message]
+                } else {
+                    updates.append(update)
+                }
+            case .child(let parameters, let signed):
+                flushUpdates(&updates)
+                receiveChild(parameters, signed)
             case .sync(let theirs):
                 flushUpdates(&updates)
                 resync(theirs)
@@ -315,7 +350,7 @@ public actor ChannelEndpoint {
         flushUpdates(&updates)
     }
 
-    private func flushUpdates(_ updates: inout [ChannelMessage]) {
+    func flushUpdates(_ updates: inout [ChannelMessage]) {
         guard !updates.isEmpty else { return }
         perform(machine.on(.receivedBatch(updates)))
         updates.removeAll(keepingCapacity: true)

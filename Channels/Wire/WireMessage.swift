@@ -15,6 +15,9 @@ public enum WireMessage: Hashable, Sendable {
     case opened(signature: Ed25519.Signature)
     /// The other participant refuses the channel, and why.
     case openRefused(String)
+    /// A fully signed state of a child channel (a sub- or virtual channel) this channel is about
+    /// to lock or release: the receiver checks the lock or release against it (ADR 0016).
+    case child(ChannelParameters, SignedState)
 }
 
 /// The streaming meter on the wire, for the session the channel's current state has open.
@@ -114,6 +117,10 @@ extension WireMessage: CanonicalCodable {
         case .openRefused(let reason):
             encoder.write(UInt8(5))
             encoder.write(reason)
+        case .child(let parameters, let signed):
+            encoder.write(UInt8(6))
+            encoder.write(parameters)
+            encoder.write(signed)
         }
     }
 
@@ -129,6 +136,7 @@ extension WireMessage: CanonicalCodable {
                 signature: try decoder.read(Ed25519.Signature.self))
         case 4: self = .opened(signature: try decoder.read(Ed25519.Signature.self))
         case 5: self = .openRefused(try decoder.read(String.self, maxLength: 256))
+        case 6: self = .child(try decoder.read(ChannelParameters.self), try decoder.read(SignedState.self))
         case let tag: throw .unknownTag(offset: offset, tag: UInt64(tag), type: "WireMessage")
         }
     }

@@ -151,9 +151,9 @@ public struct Adjudicator: ApplicationModule {
                 parameters: register.parameters, state: state, timeout: timeout, meterUnits: 0)
         }
         // Refuses what could never be concluded (children may still be registered later).
-        _ = try ChannelRecord.outcome(of: dispute, child: { _ in nil }, requireChildren: false)
+        _ = try ChannelRecord.outcome(of: dispute, child: { _ in nil }, height: nil)
         record.dispute = dispute
-        if state.isFinal { try settle(&record, dispute, context.store) }
+        if state.isFinal { try settle(&record, dispute, height: height, context.store) }
         try save(record, id, context.store)
     }
 
@@ -163,30 +163,38 @@ public struct Adjudicator: ApplicationModule {
             throw AdjudicatorError.invalidState(error)
         }
         let state = register.signed.state
+        let height = context.block.height
+        let timeout: UInt64
         if let current = try Self.childRecord(id, in: context.store) {
-            guard !current.frozen else { throw AdjudicatorError.childFrozen(id) }
+            guard height < current.timeout else {
+                throw AdjudicatorError.windowClosed(timeout: current.timeout, height: height)
+            }
             guard state.version > current.state.version else {
                 throw AdjudicatorError.staleVersion(registered: current.state.version, offered: state.version)
             }
+            timeout = current.timeout
+        } else {
+            let (sum, overflow) = height.addingReportingOverflow(register.parameters.challengeDuration)
+            guard !overflow else { throw AdjudicatorError.overflow }
+            timeout = sum
         }
-        let record = ChildRecord(parameters: register.parameters, state: state, meterUnits: 0, frozen: false)
+        let record = ChildRecord(parameters: register.parameters, state: state, meterUnits: 0, timeout: timeout)
         _ = try ChannelRecord.meteredOutcome(state, meterUnits: 0)  // a session it could never settle
         try context.store.set(Keys.child(id), Canonical.encode(record))
     }
 
-    /// Fixes `record`'s payouts from `dispute` and freezes every child channel it locks.
-    private func settle(_ record: inout ChannelRecord, _ dispute: ChannelRecord.Dispute, _ store: ModuleStore) throws {
-        let outcome = try ChannelRecord.outcome(of: dispute) { try Self.childRecord($0, in: store) }
-        for sub in dispute.state.allocation.locked where sub.isChannel {
-            guard var child = try Self.childRecord(sub.id, in: store), !child.frozen else { continue }
-            child.frozen = true
-            try store.set(Keys.child(sub.id), Canonical.encode(child))
-        }
+    /// Fixes `record`'s payouts from `dispute` at `height` (every child it locks must be
+    /// registered, its window closed).
+    private func settle(
+        _ record: inout ChannelRecord, _ dispute: ChannelRecord.Dispute, height: UInt64, _ store: ModuleStore
+    ) throws {
+        let outcome = try ChannelRecord.outcome(
+            of: dispute, child: { try Self.childRecord($0, in: store) }, height: height)
         record.payouts = ChannelRecord.payouts(outcome: outcome, holdings: record.holdings)
     }
 
     /// Meter progress on a disputed channel inside its window, or on a registered child channel
-    /// that is not frozen yet.
+    /// inside the child's window.
     private func progress(_ progress: ProgressMeter, _ context: MessageContext) throws {
         var record = try Self.record(progress.channelID, in: context.store)
         guard record.dispute == nil, var child = try Self.childRecord(progress.channelID, in: context.store) else {
@@ -201,7 +209,9 @@ public struct Adjudicator: ApplicationModule {
             try save(record, progress.channelID, context.store)
             return
         }
-        guard !child.frozen else { throw AdjudicatorError.childFrozen(progress.channelID) }
+        guard context.block.height < child.timeout else {
+            throw AdjudicatorError.windowClosed(timeout: child.timeout, height: context.block.height)
+        }
         child.meterUnits = try Self.shownUnits(progress, state: child.state, previous: child.meterUnits)
         try context.store.set(Keys.child(progress.channelID), Canonical.encode(child))
     }
@@ -231,7 +241,7 @@ public struct Adjudicator: ApplicationModule {
         guard height >= dispute.timeout else {
             throw AdjudicatorError.windowOpen(timeout: dispute.timeout, height: height)
         }
-        try settle(&record, dispute, context.store)
+        try settle(&record, dispute, height: height, context.store)
         try save(record, id, context.store)
     }
 

@@ -22,7 +22,7 @@ public enum AdjudicatorError: ModuleError, Equatable, Sendable {
     case overflow
     case childNotRegistered(Hash)
     case childTotalMismatch(child: Hash, locked: UInt64, registered: UInt64?)
-    case childFrozen(Hash)
+    case childWindowOpen(child: Hash, timeout: UInt64, height: UInt64)
     case badIndexMap(String)
     case nestedChildren
 
@@ -46,7 +46,7 @@ public enum AdjudicatorError: ModuleError, Equatable, Sendable {
         case .overflow: 16
         case .childNotRegistered: 17
         case .childTotalMismatch: 18
-        case .childFrozen: 19
+        case .childWindowOpen: 19
         case .badIndexMap: 20
         case .nestedChildren: 21
         }
@@ -78,7 +78,8 @@ public enum AdjudicatorError: ModuleError, Equatable, Sendable {
             "child channel \(id.hex) is locked but has no registered state: register its latest state first"
         case .childTotalMismatch(let child, let locked, let registered):
             "child channel \(child.hex) locks \(locked) but its registered state holds \(registered.map { "\($0)" } ?? "more than 2^64")"
-        case .childFrozen(let id): "child channel \(id.hex) is frozen: a parent locking it has concluded"
+        case .childWindowOpen(let child, let timeout, let height):
+            "child channel \(child.hex)'s challenge window is open until height \(timeout) (now \(height))"
         case .badIndexMap(let reason): "the child channel's index map is wrong: \(reason)"
         case .nestedChildren: "a child channel's state may not lock child channels of its own"
         }

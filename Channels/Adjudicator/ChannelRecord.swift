@@ -40,18 +40,23 @@ public struct ChannelRecord: Hashable, Sendable {
     /// gets `units × price`, the payer the rest), a child channel's registered state through its
     /// index map (ADR 0016).
     ///
-    /// - Parameter child: the registered record of a child channel; nil when none is registered,
-    ///   which fails the outcome unless `requireChildren` is false (a structural check at
-    ///   registration, when the children may still come).
+    /// - Parameters:
+    ///   - child: the registered record of a child channel; nil when none is registered, which
+    ///     fails the outcome unless `height` is nil (a structural check at registration, when the
+    ///     children may still come).
+    ///   - height: the block height of the conclusion: every child's window must have closed.
     static func outcome(
-        of dispute: Dispute, child: (Hash) throws -> ChildRecord?, requireChildren: Bool = true
+        of dispute: Dispute, child: (Hash) throws -> ChildRecord?, height: UInt64?
     ) throws -> [UInt64] {
         let locked = dispute.state.allocation.locked
         var outcome = try meteredOutcome(dispute.state, meterUnits: dispute.meterUnits)
         for sub in locked where sub.isChannel {
             guard let record = try child(sub.id) else {
-                if requireChildren { throw AdjudicatorError.childNotRegistered(sub.id) }
+                if height != nil { throw AdjudicatorError.childNotRegistered(sub.id) }
                 continue
+            }
+            if let height, height < record.timeout {
+                throw AdjudicatorError.childWindowOpen(child: sub.id, timeout: record.timeout, height: height)
             }
             do {
                 try ChildChannels.checkIndexMap(sub.indexMap, parent: dispute.parameters, child: record.parameters)
@@ -150,15 +155,17 @@ extension ChannelRecord: CanonicalCodable {
 }
 
 /// What the adjudicator stores per child channel (a sub- or virtual channel, ADR 0016): the highest
-/// fully signed state registered, with no funds and no window of its own. The first conclusion of a
-/// parent that locks it freezes it, so every parent settles from the same child state.
+/// fully signed state registered in its own challenge window, which the first registration opens
+/// and nothing extends. A parent that locks the child concludes only after that window, so every
+/// parent (both ledgers of a virtual channel) settles from the same, final child state.
 public struct ChildRecord: Hashable, Sendable {
     public var parameters: ChannelParameters
     public var state: ChannelState
     /// Units of the child's metering segment shown by `ProgressMeter` (0 if none).
     public var meterUnits: UInt64
-    /// Set when a parent locking this child concluded: the record no longer changes.
-    public var frozen: Bool
+    /// The height at which the child's window closes: registrations and meter progress before it,
+    /// parent conclusions from it on.
+    public var timeout: UInt64
 }
 
 extension ChildRecord: CanonicalCodable {
@@ -166,13 +173,13 @@ extension ChildRecord: CanonicalCodable {
         encoder.write(parameters)
         encoder.write(state)
         encoder.write(meterUnits)
-        encoder.write(frozen)
+        encoder.write(timeout)
     }
 
     public init(from decoder: inout CanonicalDecoder) throws(CodecError) {
         parameters = try decoder.read(ChannelParameters.self)
         state = try decoder.read(ChannelState.self)
         meterUnits = try decoder.read(UInt64.self)
-        frozen = try decoder.read(Bool.self)
+        timeout = try decoder.read(UInt64.self)
     }
 }

@@ -11,7 +11,7 @@ public import Primitives
 ///
 /// Child channels (sub- and virtual channels, ADR 0016) are watched too: their latest state is
 /// registered when a watched parent that locks them is disputed, and whenever a registered child
-/// state is older than the client's, before the first parent's conclusion freezes it.
+/// state is older than the client's, inside the child's own challenge window.
 public struct Watchtower: Sendable {
     /// One watched channel.
     public struct Watched: Sendable, Hashable {
@@ -98,24 +98,33 @@ public struct Watchtower: Sendable {
         guard let watched = channels[channelID], !watched.isChild else { return [] }
         // A disputed parent concludes from its children's registered states: ours go first.
         var childActions: [Action] = []
+        var childWindowOpen = false
         if let dispute = record.dispute, record.payouts == nil {
             for sub in dispute.state.allocation.locked where sub.isChannel {
+                let registered = children[sub.id]
+                if let registered, height < registered.timeout { childWindowOpen = true }
                 guard let child = channels[sub.id], child.isChild else { continue }
-                if let registered = children[sub.id] {
-                    childActions += self.childActions(channelID: sub.id, record: registered)
+                if let registered {
+                    childActions += self.childActions(channelID: sub.id, record: registered, height: height)
                 } else {
                     childActions.append(.registerChild(child.parameters, child.latest))
+                    childWindowOpen = true
                 }
             }
         }
-        return childActions + parentActions(watched, channelID: channelID, record: record, height: height)
+        var actions = parentActions(watched, channelID: channelID, record: record, height: height)
+        // The parent concludes only once its children's windows have closed.
+        if childWindowOpen { actions.removeAll { $0 == .conclude(channelID) } }
+        return childActions + actions
     }
 
-    /// What to send for the watched child channel `channelID`, given its registered record (nil:
-    /// none): a newer state against an older registration, meter evidence against the same state;
-    /// nothing once a parent's conclusion froze it.
-    public func childActions(channelID: Hash, record: ChildRecord?) -> [Action] {
-        guard let watched = channels[channelID], watched.isChild, let record, !record.frozen else { return [] }
+    /// What to send for the watched child channel `channelID` at block `height`, given its
+    /// registered record (nil: none): a newer state against an older registration, meter evidence
+    /// against the same state; nothing once the child's window has closed.
+    public func childActions(channelID: Hash, record: ChildRecord?, height: UInt64) -> [Action] {
+        guard let watched = channels[channelID], watched.isChild, let record, height < record.timeout else {
+            return []
+        }
         if record.state.version < watched.latest.state.version {
             return [.registerChild(watched.parameters, watched.latest)]
         }

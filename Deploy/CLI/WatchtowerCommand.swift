@@ -74,7 +74,7 @@ struct WatchtowerCommand: ParsableCommand {
             }
         }
         for id in children.keys.sorted() where !handled.contains(id) {
-            try send(tower.childActions(channelID: id, record: children[id]), for: id)
+            try send(tower.childActions(channelID: id, record: children[id], height: height + 1), for: id)
         }
     }
 

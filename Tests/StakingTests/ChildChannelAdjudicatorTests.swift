@@ -77,11 +77,24 @@ struct ChildChannelAdjudicatorTests {
         try Adjudicator.childRecord(id, in: chain.machine.state(at: chain.root).module(Adjudicator.moduleName))
     }
 
-    static func concludeAfterWindow(_ chain: inout StakingChain, _ channel: Channel) throws -> UInt32? {
-        let record = try Adjudicator.record(
-            channel.id, in: chain.machine.state(at: chain.root).module(Adjudicator.moduleName))
-        let timeout = try #require(record.dispute).timeout
-        while chain.height + 1 < timeout { try chain.block() }
+    /// The height from which `channel` can conclude: its window and those of the registered
+    /// children it locks (unless `children` is false) have closed.
+    static func due(_ chain: StakingChain, _ channel: Channel, children: Bool = true) throws -> UInt64 {
+        let state = chain.machine.state(at: chain.root).module(Adjudicator.moduleName)
+        let dispute = try #require(try Adjudicator.record(channel.id, in: state).dispute)
+        var due = dispute.timeout
+        for sub in dispute.state.allocation.locked where sub.isChannel && children {
+            if let child = try Adjudicator.childRecord(sub.id, in: state) { due = max(due, child.timeout) }
+        }
+        return due
+    }
+
+    /// Waits until `channel` is due (see `due`), then sends its conclusion.
+    static func concludeAfterWindow(
+        _ chain: inout StakingChain, _ channel: Channel, children: Bool = true
+    ) throws -> UInt32? {
+        let due = try Self.due(chain, channel, children: children)
+        while chain.height + 1 < due { try chain.block() }
         return try code(&chain, Message(Adjudicator.Conclude(channelID: channel.id)))
     }
 
@@ -92,7 +105,7 @@ struct ChildChannelAdjudicatorTests {
         }
     }
 
-    @Test("a sub-channel dispute: the parent concludes only with the child registered, from its latest state")
+    @Test("a sub-channel dispute: the parent concludes only with the child registered and its window closed")
     func subChannelDispute() throws {
         var chain = try Self.chain()
         let parent = Channel(Self.alice, Self.bob, nonce: 1)
@@ -104,17 +117,21 @@ struct ChildChannelAdjudicatorTests {
 
         // Bob registers the parent; the window closes with no child registered: no conclusion yet.
         #expect(try Self.code(&chain, parent.register(locking)) == nil)
-        #expect(try Self.concludeAfterWindow(&chain, parent) == 17)
-        // Bob registers a stale child state; alice refutes it with the latest (version 7); bob's
-        // version 5 no longer counts.
+        #expect(try Self.concludeAfterWindow(&chain, parent, children: false) == 17)
+        // Bob registers a stale child state, which opens the child's own window; alice refutes it
+        // with the latest (version 7); bob's version 5 no longer counts.
         #expect(try Self.code(&chain, child.registerChild(child.state(3, [50, 250]))) == nil)
+        let childTimeout = try #require(try Self.child(chain, child.id)).timeout
+        #expect(childTimeout == chain.height + 5)
         #expect(try Self.code(&chain, child.registerChild(child.state(7, [260, 40]))) == nil)
         #expect(try Self.code(&chain, child.registerChild(child.state(5, [0, 300]))) == 6)
+        // The parent waits for the child's window, which did not move.
+        #expect(try Self.code(&chain, Message(Adjudicator.Conclude(channelID: parent.id))) == 19)
+        #expect(try Self.child(chain, child.id)?.timeout == childTimeout)
+        while chain.height + 1 < childTimeout { try chain.block() }
+        #expect(try Self.code(&chain, child.registerChild(child.state(9, [0, 300]))) == 7)
         #expect(try Self.code(&chain, Message(Adjudicator.Conclude(channelID: parent.id))) == nil)
         #expect(try Self.payouts(chain, parent.id) == [400 + 260, 300 + 40])
-        // The conclusion froze the child.
-        #expect(try Self.child(chain, child.id)?.frozen == true)
-        #expect(try Self.code(&chain, child.registerChild(child.state(9, [0, 300]))) == 19)
         try Self.withdrawAll(&chain, parent)
         #expect(try chain.balance(Self.alice.address, .aic) == 1_000_000 - 600 + 660)
         #expect(try chain.balance(Self.bob.address, .aic) == 1_000_000 - 400 + 340)
@@ -147,8 +164,8 @@ struct ChildChannelAdjudicatorTests {
         #expect(try Self.code(&chain, ledgerHB.register(lockedHB)) == nil)
         #expect(try Self.code(&chain, virtual.registerChild(virtual.state(20, [200, 200]))) == 6)
         #expect(try Self.concludeAfterWindow(&chain, ledgerAH) == nil)
-        // Frozen: a later V state cannot change what the other ledger pays.
-        #expect(try Self.code(&chain, virtual.registerChild(virtual.state(26, [0, 400]))) == 19)
+        // V's window has closed: a later V state cannot change what the other ledger pays.
+        #expect(try Self.code(&chain, virtual.registerChild(virtual.state(26, [0, 400]))) == 7)
         #expect(try Self.concludeAfterWindow(&chain, ledgerHB) == nil)
         #expect(try Self.payouts(chain, ledgerAH.id) == [100 + 150, 500 + 250])
         #expect(try Self.payouts(chain, ledgerHB.id) == [200 + 150, 50 + 250])
@@ -191,14 +208,14 @@ struct ChildChannelAdjudicatorTests {
         // V's outcome: A 100 + 470 back, B 30.
         #expect(try Self.payouts(chain, ledgerAH.id) == [400 + 570, 1_000 + 30])
         #expect(try Self.payouts(chain, ledgerHB.id) == [400 + 570, 30])
-        // Frozen: no more progress.
+        // The child's window has closed: no more progress.
         #expect(
             try Self.code(
                 &chain,
                 Message(
                     Adjudicator.ProgressMeter(
                         channelID: virtual.id, preimage: try segment.preimage(forUnit: 12), units: 12)))
-                == 19)
+                == 7)
     }
 
     @Test("wrong index maps, mismatched child totals and nested children are refused with their codes")
@@ -228,10 +245,8 @@ struct ChildChannelAdjudicatorTests {
             otherChild.state(2, [50, 50]), child: Channel(Self.alice, Self.bob, nonce: 34).state(0, [10, 10]),
             indexMap: [0, 1])
         #expect(try Self.code(&chain, otherChild.registerChild(nested)) == 21)
-        // The right total unblocks the parent.
-        #expect(try Self.code(&chain, otherChild.registerChild(otherChild.state(3, [70, 30]))) == nil)
-        #expect(try Self.code(&chain, Message(Adjudicator.Conclude(channelID: other.id))) == nil)
-        #expect(try Self.payouts(chain, other.id) == [50 + 70, 50 + 30])
+        // Stuck parents hold their deposits: the escrow invariant still holds (checked every block).
+        #expect(try chain.balance(Adjudicator.escrow, .aic) == 400)
     }
 
     @Test("alice offline: her tower registers the child's latest state, refutes a stale one, then concludes the parent")
@@ -254,25 +269,26 @@ struct ChildChannelAdjudicatorTests {
         // closes, then concludes and withdraws.
         #expect(try Self.code(&chain, child.registerChild(child.state(4, [20, 180]))) == 6)
         #expect(try WatchtowerTests.drive(tower, parent.id, &chain, as: Self.keeper) == 0)
-        let timeout = try #require(
-            try Adjudicator.record(parent.id, in: chain.machine.state(at: chain.root).module(Adjudicator.moduleName))
-                .dispute
-        ).timeout
-        while chain.height + 1 < timeout { try chain.block() }
+        // Not while the child's window is open (it closes after the parent's).
+        let parentTimeout = try Self.due(chain, parent, children: false)
+        let due = try Self.due(chain, parent)
+        #expect(due > parentTimeout)
+        while chain.height + 1 < parentTimeout { try chain.block() }
+        #expect(try WatchtowerTests.drive(tower, parent.id, &chain, as: Self.keeper) == 0)
+        while chain.height + 1 < due { try chain.block() }
         #expect(try WatchtowerTests.drive(tower, parent.id, &chain, as: Self.keeper) == 2)  // conclude, withdraw
         #expect(try Self.payouts(chain, parent.id) == [400 + 180, 400 + 20])
         #expect(try chain.balance(Self.alice.address, .aic) == 1_000_000 - 500 + 580)
 
-        // A registered child state older than the client's is refuted on its own, until frozen.
+        // A registered child state older than the client's is refuted on its own, inside its window.
         let other = Channel(Self.alice, Self.bob, nonce: 42)
         var towerOfChild = Watchtower(chainID: testChainID)
         try towerOfChild.watch(
             parameters: other.parameters, client: 1, latest: other.signed(other.state(9, [1, 2])), child: true)
         #expect(try Self.code(&chain, other.registerChild(other.state(3, [3, 0]))) == nil)
         let stale = try Self.child(chain, other.id)
-        #expect(towerOfChild.childActions(channelID: other.id, record: stale).count == 1)
-        var frozen = try #require(stale)
-        frozen.frozen = true
-        #expect(towerOfChild.childActions(channelID: other.id, record: frozen).isEmpty)
+        let registered = try #require(stale)
+        #expect(towerOfChild.childActions(channelID: other.id, record: stale, height: chain.height + 1).count == 1)
+        #expect(towerOfChild.childActions(channelID: other.id, record: stale, height: registered.timeout).isEmpty)
     }
 }

@@ -1,7 +1,7 @@
-public import BridgeRPC
+internal import BridgeRPC
 internal import Foundation
 public import Primitives
-public import RPC
+internal import RPC
 public import Settlement
 public import Solana
 public import SolanaClient
@@ -132,12 +132,7 @@ public struct CustodyChunks: Sendable, Hashable {
         for (batchId, group) in Dictionary(grouping: entries, by: \.batchId) {
             guard let batch = byId[batchId] else { throw CustodyError("batch \(batchId) is not in the batch file") }
             let ordered = group.sorted { $0.chunk.index < $1.chunk.index }
-            let nonces = ordered.map { entry in
-                SolanaNonce(
-                    account: entry.chunk.message.accountKeys[
-                        Int(entry.chunk.message.instructions.first?.accountIndices.first ?? 0)],
-                    nonce: entry.chunk.message.recentBlockhash)
-            }
+            let nonces = ordered.map(\.chunk.nonce)
             let planned = try SolanaCustodyPlan.chunks(
                 batch: batch, relayer: relayer, vault: config.vault, signers: signers, nonces: nonces,
                 markerLamports: markerLamports)
@@ -247,6 +242,9 @@ public enum SolanaCustody {
         case alreadyPaid
         /// Sent now and landed (its marker exists).
         case paid(transaction: String)
+        /// It can never land: its nonce moved on without it paying (the committee must sign the
+        /// payouts again against a fresh nonce).
+        case stale(String)
         case failed(String)
     }
 
@@ -258,28 +256,40 @@ public enum SolanaCustody {
     {
         var results: [(UInt64, Int, Outcome)] = []
         for entry in chunks.entries {
-            let outcome: Outcome
-            do {
-                if try await client.account(entry.chunk.marker) != nil {
-                    outcome = .alreadyPaid
-                } else {
-                    var signatures = entry.signatures
-                    signatures[SolanaPublicKey(relayer.publicKey)] = relayer.sign(entry.chunk.message.serialized).bytes
-                    let transaction = try entry.chunk.transaction(signatures: signatures)
-                    let id = try await client.sendTransaction(transaction)
-                    var landed = false
-                    for _ in 0..<120 where !landed {
-                        landed = try await client.account(entry.chunk.marker) != nil
-                        if !landed { try await Task.sleep(for: .milliseconds(250)) }
-                    }
-                    outcome = landed ? .paid(transaction: id) : .failed("transaction \(id) did not land within 30 s")
-                }
-            } catch {
-                outcome = .failed("\(error)")
-            }
-            results.append((entry.batchId, entry.chunk.index, outcome))
+            results.append((entry.batchId, entry.chunk.index, await send(entry, client: client, relayer: relayer)))
         }
         return results
+    }
+
+    /// Sends one chunk unless its marker exists, and waits up to `timeout` for it to land.
+    public static func send(
+        _ entry: CustodyChunks.Entry, client: SolanaRPCClient, relayer: Ed25519.PrivateKey,
+        timeout: Duration = .seconds(30), poll: Duration = .milliseconds(250)
+    ) async -> Outcome {
+        do {
+            if try await client.account(entry.chunk.marker) != nil { return .alreadyPaid }
+            let nonce = entry.chunk.nonce
+            guard let account = try await client.account(nonce.account) else {
+                return .stale("nonce account \(nonce.account) does not exist")
+            }
+            guard try NonceAccount(data: account.data).nonce == nonce.nonce else {
+                // The marker is checked again: the chunk may have landed between the two reads.
+                if try await client.account(entry.chunk.marker) != nil { return .alreadyPaid }
+                return .stale("the nonce of \(nonce.account) moved on without this chunk paying")
+            }
+            var signatures = entry.signatures
+            signatures[SolanaPublicKey(relayer.publicKey)] = relayer.sign(entry.chunk.message.serialized).bytes
+            let transaction = try entry.chunk.transaction(signatures: signatures)
+            let id = try await client.sendTransaction(transaction)
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                if try await client.account(entry.chunk.marker) != nil { return .paid(transaction: id) }
+                try await Task.sleep(for: poll)
+            }
+            return .failed("transaction \(id) did not land within \(timeout)")
+        } catch {
+            return .failed("\(error)")
+        }
     }
 
     static func send(

@@ -1,5 +1,5 @@
 internal import EVM
-public import Primitives
+internal import Primitives
 public import Solana
 
 /// A committee-held vault of one SPL token: the token account of an SPL Token multisig whose
@@ -54,6 +54,13 @@ public struct SolanaCustodyChunk: Sendable, Hashable {
     /// The keys whose signatures the transaction needs: the relayer (fee payer, nonce authority)
     /// first, then the committee signers, in the message's order.
     public var signers: [SolanaPublicKey] { Array(message.signers) }
+
+    /// The durable nonce the chunk is signed against: the account its first instruction
+    /// (`AdvanceNonceAccount`) advances, and the value in the message's blockhash field.
+    public var nonce: SolanaNonce {
+        let accountIndex = message.instructions.first?.accountIndices.first.map(Int.init) ?? 0
+        return SolanaNonce(account: message.accountKeys[accountIndex], nonce: message.recentBlockhash)
+    }
 
     /// The transaction from every signer's signature over `message.serialized`.
     /// - Throws: `SettlementError.badSignature` when one is missing or does not verify.

@@ -115,6 +115,9 @@ struct CustodyCommand: AsyncParsableCommand {
                     switch outcome {
                     case .alreadyPaid: text = "already paid"
                     case .paid(let transaction): text = "paid in \(transaction)"
+                    case .stale(let reason):
+                        text = "cannot land: \(reason); the committee must sign it again"
+                        failed += 1
                     case .failed(let reason):
                         text = "failed: \(reason)"
                         failed += 1

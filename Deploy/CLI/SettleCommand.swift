@@ -79,7 +79,9 @@ struct SettleCommand: AsyncParsableCommand {
             batch and target reads the chain first, sends the committee's attestation when the batch is \
             not there yet, waits for --confirmations and records the progress in --state (RocksDB), so \
             a restart resumes without sending twice. Transient failures are retried until --deadline. \
-            Exits 1 when any batch is left unsettled or refused.
+            With --solana-custody, Solana payouts are SPL transfers from the committee's multisig vault, \
+            sent as the chunks the committee signed ahead (--solana-custody-chunks): the relayer adds \
+            only its fee-payer signature. Exits 1 when any batch is left unsettled or refused.
             """)
     @Option(help: "A batch file (JSON).") var source: String
     @Option(name: .customLong("evm-rpc"), help: "An EVM chain's JSON-RPC URL (settles there when given).")
@@ -96,6 +98,14 @@ struct SettleCommand: AsyncParsableCommand {
     var solanaKeyFile: String?
     @Option(name: .customLong("solana-committee"), help: "The committee (JSON) whose attestations Solana payouts need.")
     var solanaCommittee: String?
+    @Option(
+        name: .customLong("solana-custody"),
+        help: "The custody file (aether settlement custody setup): pay SPL payouts from the committee's vault.")
+    var solanaCustody: String?
+    @Option(
+        name: .customLong("solana-custody-chunks"),
+        help: "The chunks the committee signed ahead (custody prepare and sign), sent by this relayer.")
+    var solanaCustodyChunks: String?
     @Option(help: "The relayer's progress store (a directory).") var state = "settlement-state"
     @Option(help: "Seconds to keep retrying transient failures.") var deadline: Int = 300
     @Option(
@@ -130,7 +140,22 @@ struct SettleCommand: AsyncParsableCommand {
                         deployment: EVMDeployment(chainId: evmChainId, contract: try contractArgument(contract)),
                         transactor: transactor, store: RelayerStore(store: store)))
             }
-            if let solanaRPC {
+            if let solanaRPC, let solanaCustody {
+                guard let solanaKeyFile, let solanaCustodyChunks else {
+                    throw CommandFailure("--solana-custody needs --solana-key-file and --solana-custody-chunks")
+                }
+                guard solanaCommittee == nil else {
+                    throw CommandFailure(
+                        "--solana-custody pays from the vault with chunks the committee signed: drop --solana-committee"
+                    )
+                }
+                targets.append(
+                    try SolanaCustodySettler(
+                        client: SolanaRPCClient(url: solanaRPC),
+                        config: try CustodyConfig(json: try readInput(solanaCustody)),
+                        chunks: try CustodyChunks(json: try readInput(solanaCustodyChunks)),
+                        relayer: try readEd25519Seed(path: solanaKeyFile), store: RelayerStore(store: store)))
+            } else if let solanaRPC {
                 guard let solanaKeyFile, let solanaCommittee else {
                     throw CommandFailure("--solana-rpc needs --solana-key-file and --solana-committee")
                 }

@@ -230,7 +230,7 @@ struct SolanaCustodyPeerTests {
     }
 
     @Test(
-        "aether settlement custody setup, prepare, sign by three members, send: paid once; a tampered chunk is not signed"
+        "aether settlement custody setup, prepare, sign by three members, aether settle: paid once; a tampered chunk is not signed"
     )
     func commandLine() async throws {
         let setup = try await Self.start(nonceCount: 0)
@@ -311,20 +311,42 @@ struct SolanaCustodyPeerTests {
                 ])
             #expect(signed.status == 0, "\(signed.error)")
         }
+        // The relayer settles the batch from the signed chunks, recording its progress.
+        func settle(state: String) async throws -> (status: Int32, output: String, error: String) {
+            try await Self.aether(
+                ["settle", "--source", file("batches.json")] + rpc + [
+                    "--solana-custody", file("custody.json"), "--solana-custody-chunks", file("chunks.json"),
+                    "--solana-key-file", file("relayer.key"), "--state", file(state), "--deadline", "60",
+                ])
+        }
+        let first = try await settle(state: "state")
+        #expect(first.status == 0, "\(first.output) \(first.error)")
+        #expect(
+            first.output.contains("batch 12 solana-custody:\(config.vault.multisig): settled in block"),
+            "\(first.output)")
+        func paidExactlyOnce() async throws {
+            for payout in payouts {
+                let account = SolanaPublicKey.associatedTokenAddress(
+                    wallet: try SolanaPublicKey(payout.recipient), mint: setup.vault.mint)
+                #expect(try await Self.tokens(setup.client, account) == payout.amount.exactUInt64!)
+            }
+        }
+        try await paidExactlyOnce()
+        // Again from the same store, from a lost store, and by hand: nothing pays twice.
+        let resumed = try await settle(state: "state")
+        // The store answers: the same line as the first run, with no transaction sent.
+        let firstLine = first.output.split(separator: "\n").first { $0.hasPrefix("batch 12 ") }
+        #expect(resumed.status == 0 && firstLine != nil, "\(resumed.output)")
+        #expect(resumed.output.split(separator: "\n").first { $0.hasPrefix("batch 12 ") } == firstLine)
+        let lost = try await settle(state: "fresh-state")
+        #expect(lost.status == 0 && lost.output.contains("(already on chain)"), "\(lost.output)")
         let send =
             ["settlement", "custody", "send"] + rpc + [
                 "--chunks", file("chunks.json"), "--solana-key-file",
                 file("relayer.key"),
             ]
-        let first = try await Self.aether(send)
-        #expect(first.status == 0, "\(first.output) \(first.error)")
-        #expect(first.output.contains("paid in"), "\(first.output)")
-        for payout in payouts {
-            let account = SolanaPublicKey.associatedTokenAddress(
-                wallet: try SolanaPublicKey(payout.recipient), mint: setup.vault.mint)
-            #expect(try await Self.tokens(setup.client, account) == payout.amount.exactUInt64!)
-        }
         let again = try await Self.aether(send)
         #expect(again.status == 0 && !again.output.contains("paid in") && again.output.contains("already paid"))
+        try await paidExactlyOnce()
     }
 }

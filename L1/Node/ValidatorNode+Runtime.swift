@@ -334,7 +334,8 @@ extension ValidatorNode {
         application.validatorKeys[epochState.epoch] = set.validators.map(\.publicKey)
         for old in validatorSets.keys where old + 2 < epochState.epoch { validatorSets[old] = nil }
         network.setAllowedPeers(
-            validators: Set(validatorSets.values.flatMap { $0.validators.map(\.publicKey) }),
+            validators: Set(validatorSets.values.flatMap { $0.validators.map(\.publicKey) })
+                .union(registeredValidatorKeys(root: base.stateRoot)),
             fullNodes: Set(configuration.fullNodes))
         generation += 1
         let safety = try? chainStore.safety()
@@ -346,6 +347,25 @@ extension ValidatorNode {
         let waiting = futureMessages.filter { $0.0.epoch == epochState.epoch }
         futureMessages.removeAll { ($0.0.epoch ?? 0) <= epochState.epoch }
         for (message, peer) in waiting { deliver(message, from: peer) }
+    }
+
+    /// The consensus keys of every registered validator that is not tombstoned (in the set,
+    /// jailed or unbonding) at `root`. They may link to this node: a validator jailed while it was
+    /// down must sync before it can ask to be unjailed, and it is no longer in any recent set.
+    func registeredValidatorKeys(root: Hash) -> Set<Ed25519.PublicKey> {
+        do {
+            let staking = try application.chain.state(at: root).module(Staking.moduleName)
+            var keys = Set<Ed25519.PublicKey>()
+            for address in try Staking.validatorList(in: staking) {
+                if let validator = try Staking.validator(address, in: staking), !validator.tombstoned {
+                    keys.insert(validator.publicKey)
+                }
+            }
+            return keys
+        } catch {
+            logger.warning("cannot read the registered validators: \(error); allowing the recent sets only")
+            return []
+        }
     }
 
     // MARK: - Evidence

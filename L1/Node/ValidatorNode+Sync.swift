@@ -137,12 +137,16 @@ extension ValidatorNode {
         startEpoch(base: parent, epochState: state)
     }
 
-    /// Loads the validator set of `epoch` from the state at `root` into the cache.
+    /// Loads the validator set of `epoch` from the state at `root` into the cache, and gives the
+    /// application its keys: executing a block reads who signed its parent from them (liveness),
+    /// so a synced block of a new epoch must see the same keys a live validator did.
     func adoptValidatorSet(epoch: UInt64, root: Hash) -> Bool {
-        if validatorSets[epoch] != nil { return true }
         do {
-            validatorSets[epoch] = try Self.validatorSet(
-                epoch: epoch, chain: application.chain, root: root, cache: validatorSets)
+            let set =
+                try validatorSets[epoch]
+                ?? Self.validatorSet(epoch: epoch, chain: application.chain, root: root, cache: validatorSets)
+            validatorSets[epoch] = set
+            application.validatorKeys[epoch] = set.validators.map(\.publicKey)
             return true
         } catch {
             logger.critical("cannot catch up into epoch \(epoch): \(error)")

@@ -79,6 +79,30 @@ struct LocalnetTests {
         Self.expectAgreement(net, on: [0, 1, 2, 3], heights: 1...target)
     }
 
+    @Test("a validator jailed for downtime while it was down is still let in by its peers, and catches up")
+    func jailedValidatorCatchesUp() async throws {
+        // 6-slot epochs and the localnet's downtime rule (5 missed slots in 10): validator 3 is
+        // jailed within a few blocks of going down and leaves the set at the next boundary.
+        let net = try LocalnetHarness(portBase: 26_800, epochSlots: 6)
+        defer { net.shutDown() }
+        try net.startAll()
+        try await net.waitForHeight(2)
+        let key = try #require(net.status(3)?["nodeKey"]?.stringValue)
+        var params = JSONObject()
+        params["validator"] = .string(key)
+        net.kill(3)
+        try await net.waitUntil("validator 3 is jailed in the committed state", seconds: 90) {
+            net.call(0, "getStakingValidator", params)?.objectValue?["jailed"]?.boolValue == true
+        }
+        // Well past the epochs whose sets still named it (a node keeps the last three).
+        let jailedAt = net.height(0) ?? 0
+        try await net.waitForHeight(jailedAt + 30, on: [0, 1, 2], seconds: 120)
+        try net.start(3)
+        let target = (net.height(0) ?? 0) + 2
+        try await net.waitForHeight(target, on: [3], seconds: 90)
+        Self.expectAgreement(net, on: [0, 1, 2, 3], heights: 1...target)
+    }
+
     @Test("a byzantine validator that equivocates is caught, the evidence lands, and it is slashed in state")
     func byzantineIsSlashed() async throws {
         let net = try LocalnetHarness(portBase: 27_400, byzantine: [3])

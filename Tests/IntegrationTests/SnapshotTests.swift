@@ -28,8 +28,8 @@ struct SnapshotLocalnetTests {
     }
 
     /// Validator 3 is down for a few epochs: with the localnet's downtime rule (5 missed slots in
-    /// 10) it would be jailed, leave the validator set and be refused by its peers' allowlists
-    /// before it caught up. The genesis is changed, before any node starts, so nobody is jailed.
+    /// 10) it would be jailed and leave the validator set, and this test wants it back as a voting
+    /// validator. The genesis is changed, before any node starts, so nobody is jailed.
     static func tolerateDowntime(_ net: LocalnetHarness) throws {
         let files =
             [net.root.appendingPathComponent("genesis.toml")]

@@ -60,7 +60,9 @@ struct SnapshotTests {
         try await node.start()
         let snapshot = root.appendingPathComponent("tip.snapshot")
         do {
-            let deadline = Date().addingTimeInterval(60)
+            // Seconds alone; beside the whole suite on two loaded cores the node's tasks can wait
+            // on the cooperative pool for a minute.
+            let deadline = Date().addingTimeInterval(180)
             while await node.committed.height < height {
                 guard Date() < deadline else { throw FixtureError("the chain did not reach height \(height)") }
                 try await Task.sleep(for: .milliseconds(20))

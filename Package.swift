@@ -112,7 +112,7 @@ let package = Package(
             name: "Staking",
             dependencies: [
                 "Primitives", "Storage", "Chain", "Consensus", "ChainConfiguration", "DataAvailabilityModule",
-                "ChannelAdjudicator",
+                "ChannelAdjudicator", "SettlementModule",
             ],
             path: "L1/Staking",
             exclude: ["README.md"],
@@ -225,10 +225,17 @@ let package = Package(
         .target(
             name: "Relayer",
             dependencies: [
-                "Settlement", "EVM", "EVMClient", "Solana", "SolanaClient", "BridgeRPC", "RPC", "Storage", "Primitives",
+                "Settlement", "SettlementModule", "EVM", "EVMClient", "Solana", "SolanaClient", "BridgeRPC", "RPC",
+                "Storage", "Primitives",
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Bridge/Relayer",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SettlementModule",
+            dependencies: ["Chain", "Primitives", "Settlement", "EVM", "Storage"],
+            path: "L1/Settlement",
             swiftSettings: strictSettings
         ),
         .target(
@@ -295,7 +302,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
-                "Settlement", "Relayer", "EVMClient", "EVM", "Solana", "SolanaClient", "ChannelAdjudicator",
+                "Settlement", "SettlementModule", "Relayer", "EVMClient", "EVM", "Solana", "SolanaClient", "ChannelAdjudicator",
                 "ChannelWatchtower",
                 "ChannelCore", "ChannelMetering", "ChannelWire", "PeerNetwork", "NetworkCore",
             ],
@@ -355,6 +362,7 @@ let package = Package(
             dependencies: [
                 "Staking", "ChainConfiguration", "Chain", "Consensus", "Storage", "Primitives", "DataAvailability",
                 "DataAvailabilityModule", "ChannelAdjudicator", "ChannelWatchtower", "ChannelCore", "ChannelMetering",
+                "SettlementModule", "Settlement", "EVM",
             ],
             path: "Tests/StakingTests",
             swiftSettings: strictSettings

@@ -159,7 +159,9 @@ public enum BatchFile {
         return bytes
     }
 
-    static func parsePayout(_ value: JSONValue, label: String) throws(BatchFileError) -> Payout {
+    /// One payout of a batch file's `payouts` array.
+    /// - Throws: `BatchFileError` naming `label` and the field.
+    public static func parsePayout(_ value: JSONValue, label: String) throws(BatchFileError) -> Payout {
         guard let amountText = value["amount"]?.stringValue, let amount = try? UInt256(decimal: amountText) else {
             throw BatchFileError("\(label): amount must be a decimal string")
         }

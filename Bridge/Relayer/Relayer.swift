@@ -1,6 +1,6 @@
 internal import Metrics
 public import Primitives
-internal import Settlement
+public import Settlement
 
 /// The status of one batch on one target after a relayer run.
 public struct BatchStatus: Sendable, Hashable {

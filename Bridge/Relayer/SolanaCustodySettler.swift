@@ -1,5 +1,5 @@
 public import Primitives
-internal import Settlement
+public import Settlement
 internal import Solana
 public import SolanaClient
 

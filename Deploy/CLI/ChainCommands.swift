@@ -36,8 +36,21 @@ struct TxCommand: ParsableCommand {
         @Option(help: "The nonce to sign with (default: the node's next nonce, counting its mempool).")
         var nonce: UInt64?
 
+        /// The signing account's address.
+        func address() throws -> Address {
+            guard
+                case .ed25519(let secret) = try store.keystore.unlock(
+                    name: key, password: try password.read(confirm: false))
+            else { throw CommandFailure("key '\(key)' is not an Ed25519 account key") }
+            return Address(publicKey: secret.publicKey)
+        }
+
         /// Signs `messages` with the account's next nonce and sends them; returns the node's answer.
-        func send(_ messages: [Message]) throws -> JSONValue {
+        func send(_ messages: [Message]) throws -> JSONValue { try send { _, _ in messages } }
+
+        /// Signs the messages `build` makes for the sender's address and the node's chain id, with
+        /// the account's next nonce, and sends them; returns the node's answer.
+        func send(building build: (_ sender: Address, _ chainId: String) throws -> [Message]) throws -> JSONValue {
             guard
                 case .ed25519(let secret) = try store.keystore.unlock(
                     name: key, password: try password.read(confirm: false))
@@ -61,7 +74,7 @@ struct TxCommand: ParsableCommand {
             }
             let transaction = Transaction(
                 chainId: chainId, sender: secret.publicKey, nonce: nonce, maxFee: maxFee,
-                priorityFee: priorityFee, messages: messages)
+                priorityFee: priorityFee, messages: try build(address, chainId))
             let signed = try transaction.signed(by: secret)
             var send = JSONObject()
             send["tx"] = .string(Hex.encode(signed.encoded))

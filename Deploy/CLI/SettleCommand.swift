@@ -83,7 +83,10 @@ struct SettleCommand: AsyncParsableCommand {
             sent as the chunks the committee signed ahead (--solana-custody-chunks): the relayer adds \
             only its fee-payer signature. Exits 1 when any batch is left unsettled or refused.
             """)
-    @Option(help: "A batch file (JSON).") var source: String
+    @Option(help: "A batch file (JSON), or an L1 node's JSON-RPC URL (http://…) to settle the batches it attested.")
+    var source: String
+    @Flag(help: "With an L1 source: keep following it, settling each batch once it is attested.") var follow = false
+    @Option(help: "With --follow: seconds between reads of the L1.") var interval: Double = 2
     @Option(name: .customLong("evm-rpc"), help: "An EVM chain's JSON-RPC URL (settles there when given).")
     var evmRPC: String?
     @Option(name: .customLong("evm-chain-id"), help: "The EVM chain id to sign for (checked against the node).")
@@ -116,7 +119,8 @@ struct SettleCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors(json: output.json) {
-            let batches = try BatchFile.read(path: source)
+            let l1 = source.hasPrefix("http://") || source.hasPrefix("https://")
+            guard l1 || !follow else { throw CommandFailure("--follow needs an L1 node's URL as --source") }
             let registry = PrometheusCollectorRegistry()
             if metricsFile != nil { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }
             defer {
@@ -165,20 +169,58 @@ struct SettleCommand: AsyncParsableCommand {
                         committee: try readCommittee(path: solanaCommittee), store: RelayerStore(store: store)))
             }
             guard !targets.isEmpty else { throw CommandFailure("give --evm-rpc, --solana-rpc or both") }
+            let relayer = Relayer(targets: targets)
             let json = output.json
-            let statuses = await Relayer(targets: targets).run(
-                batches, deadline: .now + .seconds(deadline),
-                report: { status in
-                    if !json {
-                        // Unbuffered: one line per batch as it happens, also into a pipe.
-                        FileHandle.standardOutput.write(Data((status.line + "\n").utf8))
+            let report: @Sendable (BatchStatus) -> Void = { status in
+                if !json {
+                    // Unbuffered: one line per batch as it happens, also into a pipe.
+                    FileHandle.standardOutput.write(Data((status.line + "\n").utf8))
+                }
+            }
+            var statuses: [BatchStatus] = []
+            var waiting: [L1BatchSource.Pending] = []
+            if l1 {
+                let reader = L1BatchSource(client: try RPCClient(url: source))
+                var finished = Set<UInt64>()
+                repeat {
+                    let snapshot: L1BatchSource.Snapshot
+                    do { snapshot = try reader.read() } catch {
+                        guard follow else { throw error }
+                        print("\(error); trying again")
+                        try await Task.sleep(for: .seconds(interval))
+                        continue
                     }
-                })
+                    let fresh = snapshot.attested.filter { !finished.contains($0.batch.batchId) }
+                    let pass = await relayer.run(fresh, deadline: .now + .seconds(deadline), report: report)
+                    // A batch is done once no target is left to retry (settled, or refused for good).
+                    for batch in fresh
+                    where !pass.contains(where: {
+                        if case .retry = $0.outcome { $0.batchId == batch.batch.batchId } else { false }
+                    }) {
+                        finished.insert(batch.batch.batchId)
+                    }
+                    statuses += pass
+                    let newlyWaiting = snapshot.pending.filter { !waiting.contains($0) }
+                    waiting = snapshot.pending
+                    if !json {
+                        for batch in newlyWaiting {
+                            print(
+                                "batch \(batch.batchId): waiting for attestations "
+                                    + "(\(batch.stake) of \(batch.totalStake) stake; more than two thirds needed)")
+                        }
+                    }
+                    if follow { try await Task.sleep(for: .seconds(interval)) }
+                } while follow && !Task.isCancelled
+            } else {
+                statuses = await relayer.run(
+                    try BatchFile.read(path: source), deadline: .now + .seconds(deadline), report: report)
+            }
             let settled = statuses.filter { if case .settled = $0.outcome { true } else { false } }.count
             if json {
                 var report = Report()
-                report.add("batches", batches.count)
+                report.add("batches", Set(statuses.map(\.batchId)).count)
                 report.add("settled", settled)
+                if l1 { report.add("waiting", waiting.map { String($0.batchId) }) }
                 report.add(
                     "statuses",
                     statuses.map { status -> Report in
@@ -204,7 +246,8 @@ struct SettleCommand: AsyncParsableCommand {
                     })
                 report.print(json: true)
             } else {
-                print("\(settled) of \(statuses.count) settled")
+                let waitingNote = l1 ? ", \(waiting.count) waiting for attestations" : ""
+                print("\(settled) of \(statuses.count) settled\(waitingNote)")
             }
             if settled != statuses.count { throw ExitCode(1) }
         }
@@ -216,7 +259,9 @@ struct SettlementCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "settlement",
         abstract: "Deploy the EVM settlement contract, sign batch files, and claim payouts.",
-        subcommands: [Deploy.self, Sign.self, Claim.self, CustodyCommand.self])
+        subcommands: [
+            Deploy.self, Sign.self, Claim.self, CustodyCommand.self, RegisterSigner.self, Submit.self, Attest.self,
+        ])
 
     struct Deploy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -4,6 +4,7 @@ internal import ChannelAdjudicator
 public import Consensus
 internal import DataAvailabilityModule
 internal import Primitives
+internal import SettlementModule
 public import Storage
 
 // The mapping from `genesis.toml` (`ChainConfiguration.Genesis`, which depends only on Primitives) onto
@@ -149,10 +150,16 @@ extension ChainConfiguration.Genesis {
 extension Staking {
     /// The L1's application modules, in hook order: the bank (blocking transfers into the
     /// staking pool and the channel escrow), staking, data availability (domains' block
-    /// commitments) and the channel adjudicator.
+    /// commitments), the channel adjudicator and settlement (domains' payout batches and their
+    /// attestations).
     public static func l1Modules() -> (modules: [any ApplicationModule], feeKeeper: Bank) {
         let bank = Bank(blockedRecipients: [pool, Adjudicator.escrow])
-        return ([bank, Staking(), DataAvailabilityModule(domains: DomainKeeper()), Adjudicator()], bank)
+        return (
+            [
+                bank, Staking(), DataAvailabilityModule(domains: DomainKeeper()), Adjudicator(),
+                SettlementModule(authority: SettlementAuthority()),
+            ], bank
+        )
     }
 
     /// The L1 state machine: accounts, bank and staking.

@@ -1,6 +1,5 @@
 public import EVM
 public import Primitives
-public import Settlement
 internal import Solana
 
 /// One EVM deployment of the settlement contract.

@@ -442,7 +442,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "Primitives", "Storage", "RocksDBStorage", "StorageCrashWriter", "AetherCLI", "RPC", "Chain", "Node",
-                "DataAvailabilityModule", "ChannelAdjudicator", "ChannelCore",
+                "DataAvailabilityModule", "ChannelAdjudicator", "ChannelCore", "ChainPeers",
             ],
             path: "Tests/IntegrationTests",
             swiftSettings: strictSettings

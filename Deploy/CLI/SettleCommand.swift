@@ -186,7 +186,7 @@ struct SettleCommand: AsyncParsableCommand {
                     let snapshot: L1BatchSource.Snapshot
                     do { snapshot = try reader.read() } catch {
                         guard follow else { throw error }
-                        print("\(error); trying again")
+                        FileHandle.standardError.write(Data("\(error); trying again\n".utf8))
                         try await Task.sleep(for: .seconds(interval))
                         continue
                     }
@@ -204,9 +204,10 @@ struct SettleCommand: AsyncParsableCommand {
                     waiting = snapshot.pending
                     if !json {
                         for batch in newlyWaiting {
-                            print(
+                            let line =
                                 "batch \(batch.batchId): waiting for attestations "
-                                    + "(\(batch.stake) of \(batch.totalStake) stake; more than two thirds needed)")
+                                + "(\(batch.stake) of \(batch.totalStake) stake; more than two thirds needed)\n"
+                            FileHandle.standardOutput.write(Data(line.utf8))
                         }
                     }
                     if follow { try await Task.sleep(for: .seconds(interval)) }

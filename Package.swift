@@ -411,8 +411,7 @@ let package = Package(
             name: "SettlementPeerTests",
             dependencies: [
                 "Relayer", "Settlement", "EVMClient", "BridgeRPC", "EVM", "Solana", "SolanaClient", "Storage",
-                "Primitives",
-                "ChainPeers", "RPC",
+                "Primitives", "ChainPeers", "RPC", "SettlementModule", "Chain",
             ],
             path: "Tests/SettlementPeerTests",
             swiftSettings: strictSettings

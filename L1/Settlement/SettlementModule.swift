@@ -23,8 +23,9 @@ public struct SettlementModule: ApplicationModule {
     public static let maximumDomainBytes = 64
     /// The most targets of each family one attestation signs for.
     public static let maximumTargets = 8
-    /// The most validators attesting one batch (the contract's committee bound).
-    public static let maximumAttestors = Committee.maximumMembers
+    /// The most members a batch's committee has (the L1's validator set; an EVM contract's
+    /// committee holds at most `Committee.maximumMembers` of them).
+    public static let maximumAttestors = 1_024
 
     public var name: String { Self.moduleName }
 
@@ -163,8 +164,9 @@ public struct SettlementModule: ApplicationModule {
             throw SettlementModuleError.invalidBatch(error)
         }
         let committee = stakes.filter { $0.value > 0 }.map { CommitteeStake(operatorAddress: $0.key, stake: $0.value) }
-        guard !committee.isEmpty, committee.count <= Self.maximumAttestors else {
-            throw SettlementModuleError.noValidatorSet(epoch: epoch)
+        guard !committee.isEmpty else { throw SettlementModuleError.noValidatorSet(epoch: epoch) }
+        guard committee.count <= Self.maximumAttestors else {
+            throw SettlementModuleError.committeeTooLarge(committee.count)
         }
         let record = BatchRecord(
             batch: batch, domain: submit.domain, submitter: context.sender, height: context.block.height, epoch: epoch,
@@ -403,6 +405,7 @@ public enum SettlementModuleError: ModuleError, Equatable, Sendable {
     case noSigner(Address)
     case notInSet(Address, epoch: UInt64)
     case badSignature(String)
+    case committeeTooLarge(Int)
 
     public var code: UInt32 {
         switch self {
@@ -421,6 +424,7 @@ public enum SettlementModuleError: ModuleError, Equatable, Sendable {
         case .noSigner: 13
         case .notInSet: 14
         case .badSignature: 15
+        case .committeeTooLarge: 16
         }
     }
 
@@ -442,6 +446,8 @@ public enum SettlementModuleError: ModuleError, Equatable, Sendable {
         case .noSigner(let sender): "\(sender) has registered no settlement signer"
         case .notInSet(let sender, let epoch): "\(sender) is not in the validator set of epoch \(epoch)"
         case .badSignature(let reason): "attestation signature: \(reason)"
+        case .committeeTooLarge(let count):
+            "the validator set has \(count) members, more than a batch committee's \(SettlementModule.maximumAttestors)"
         }
     }
 }

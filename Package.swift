@@ -302,9 +302,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
-                "Settlement", "SettlementModule", "Relayer", "EVMClient", "EVM", "Solana", "SolanaClient", "ChannelAdjudicator",
-                "ChannelWatchtower",
-                "ChannelCore", "ChannelMetering", "ChannelWire", "PeerNetwork", "NetworkCore",
+                "Settlement", "SettlementModule", "Relayer", "EVMClient", "EVM", "Solana", "SolanaClient",
+                "ChannelAdjudicator", "ChannelWatchtower", "ChannelCore", "ChannelMetering", "ChannelWire",
+                "PeerNetwork", "NetworkCore",
             ],
             path: "Deploy/CLI",
             swiftSettings: strictSettings

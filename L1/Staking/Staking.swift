@@ -23,7 +23,7 @@ public struct Staking: ApplicationModule {
     /// The longest validator name, in bytes.
     public static let maximumNameBytes = 64
     /// The longest domain id (a chain id), in bytes.
-    public static let maximumDomainBytes = 64
+    public static let maximumDomainBytes = DomainID.maximumBytes
 
     /// The module name and state prefix.
     public var name: String { Self.moduleName }
@@ -150,16 +150,5 @@ public struct Staking: ApplicationModule {
     // MARK: - Domain ids
 
     /// True for 1–64 bytes of letters, digits, `.`, `_` and `-` (a chain id).
-    public static func isDomainID(_ domain: String) -> Bool {
-        let bytes = domain.utf8
-        guard (1...maximumDomainBytes).contains(bytes.count) else { return false }
-        return bytes.allSatisfy {
-            switch $0 {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
-                true
-            default: false
-            }
-        }
-    }
+    public static func isDomainID(_ domain: String) -> Bool { DomainID.isValid(domain) }
 }

@@ -168,7 +168,8 @@ struct SettlementModuleTests {
             stakes.first { $0.operatorAddress == validator.address }!.stake
         }
         #expect(try chain.send(validatorA.operatorAccount, Self.attest(batch, key: 1)).failure == nil)
-        #expect(try chain.send(validatorA.operatorAccount, Self.attest(batch, key: 1)).failure == nil)  // replaces, counts once
+        // Again: it replaces the first, and the stake counts once.
+        #expect(try chain.send(validatorA.operatorAccount, Self.attest(batch, key: 1)).failure == nil)
         var attestations = try #require(try Module.attestations(1, in: state(chain)))
         #expect(attestations.entries.count == 1 && attestations.stake == stake(validatorA))
         #expect(attestations.quorumHeight == nil)

@@ -13,7 +13,7 @@ public struct DataAvailabilityModule: ApplicationModule {
     /// `da`.
     public static let moduleName = "da"
     /// The longest domain id.
-    public static let maximumDomainBytes = 64
+    public static let maximumDomainBytes = DomainID.maximumBytes
 
     public var name: String { Self.moduleName }
 
@@ -33,14 +33,7 @@ public struct DataAvailabilityModule: ApplicationModule {
     }
 
     /// A domain id: 1–64 bytes of ASCII letters, digits, `.`, `_` and `-` (as staking's).
-    public static func isDomainID(_ domain: String) -> Bool {
-        let bytes = domain.utf8
-        guard (1...maximumDomainBytes).contains(bytes.count) else { return false }
-        return bytes.allSatisfy { byte in
-            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-                || byte == 0x2E || byte == 0x5F || byte == 0x2D
-        }
-    }
+    public static func isDomainID(_ domain: String) -> Bool { DomainID.isValid(domain) }
 
     // MARK: - Messages
 

@@ -43,6 +43,8 @@ public struct LocalnetBenchmark: Sendable {
         public var rpcPort = 29_100
         /// Leave the validators' homes (and their `node.log`) in place afterwards.
         public var keepHomes = false
+        /// The genesis `slot_ms`: the shortest interval between blocks.
+        public var slotMilliseconds: UInt64 = 250
 
         /// The full benchmark.
         public init() {}
@@ -82,7 +84,7 @@ public struct LocalnetBenchmark: Sendable {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let plan = LocalnetPlan(
             count: configuration.validators, p2pBasePort: configuration.p2pPort, rpcBasePort: configuration.rpcPort,
-            epochSlots: 600)
+            epochSlots: 600, slotMilliseconds: configuration.slotMilliseconds)
 
         progress("signing transfers for \(configuration.senders) senders")
         let load = try LoadPlan(configuration: configuration, chainId: plan.chainId)

@@ -178,6 +178,8 @@ struct Bench: AsyncParsableCommand {
         @Option(help: "Seconds of load before measuring.") var warmup: Double = 10
         @Option(help: "Transfers offered per second.") var rate = 6_000
         @Option(help: "Funded sender accounts the load is spread over.") var senders = 512
+        @Option(name: .customLong("slot-ms"), help: "The genesis slot_ms: the shortest interval between blocks.")
+        var slotMilliseconds: UInt64 = 250
         @Option(help: "P2P port of validator 0 (validator i uses it + i); RPC uses --rpc-port.") var p2pPort = 29_000
         @Option(help: "RPC port of validator 0.") var rpcPort = 29_100
         @Option(help: "Directory for the validators' homes (removed afterwards).") var workDirectory: String?
@@ -202,6 +204,7 @@ struct Bench: AsyncParsableCommand {
                 configuration.p2pPort = p2pPort
                 configuration.rpcPort = rpcPort
                 configuration.keepHomes = keepHomes
+                configuration.slotMilliseconds = slotMilliseconds
                 let directory = URL(fileURLWithPath: workDirectory ?? NSTemporaryDirectory())
                     .appendingPathComponent("aether-bench-localnet-\(ProcessInfo.processInfo.processIdentifier)")
                 let benchmark = LocalnetBenchmark(

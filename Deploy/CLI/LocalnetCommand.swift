@@ -23,6 +23,8 @@ struct Localnet: AsyncParsableCommand {
     var home: String?
     @Flag(help: "Delete an existing localnet under --home and start a new chain.") var reset = false
     @Option(help: "Heights per epoch.") var epochSlots: UInt64 = 120
+    @Option(name: .customLong("slot-ms"), help: "The genesis slot_ms: the shortest interval between blocks.")
+    var slotMilliseconds: UInt64 = 250
     @Option(help: "First P2P port (validator i listens on it + i).") var p2pPort = 26656
     @Option(help: "First RPC port (validator i serves on it + i).") var rpcPort = 8645
     @Option(help: "Stop after this many seconds (default: run until Ctrl-C).") var duration: Double?
@@ -44,7 +46,9 @@ struct Localnet: AsyncParsableCommand {
 
     func run() async throws {
         guard (1...64).contains(validators) else { throw ValidationError("--validators must be 1…64") }
-        let plan = LocalnetPlan(count: validators, p2pBasePort: p2pPort, rpcBasePort: rpcPort, epochSlots: epochSlots)
+        let plan = LocalnetPlan(
+            count: validators, p2pBasePort: p2pPort, rpcBasePort: rpcPort, epochSlots: epochSlots,
+            slotMilliseconds: slotMilliseconds)
         let root = self.root
         do {
             if reset { try? FileManager.default.removeItem(at: root) }

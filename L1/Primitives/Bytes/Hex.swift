@@ -5,6 +5,25 @@
 /// lower-case without a prefix.
 public enum Hex {
     /// Lower-case hex of `bytes`, two characters per byte, no prefix.
+    public static func encode(_ bytes: [UInt8]) -> String {
+        // The common case, without generic iteration: a block's JSON holds megabytes of hex.
+        let table = digits
+        return bytes.withUnsafeBufferPointer { input in
+            table.withUnsafeBufferPointer { digit in
+                String(unsafeUninitializedCapacity: input.count * 2) { output in
+                    var index = 0
+                    for byte in input {
+                        output[index] = digit[Int(byte >> 4)]
+                        output[index + 1] = digit[Int(byte & 0x0f)]
+                        index += 2
+                    }
+                    return index
+                }
+            }
+        }
+    }
+
+    /// Lower-case hex of any byte sequence.
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var utf8: [UInt8] = []
         utf8.reserveCapacity(bytes.underestimatedCount * 2)

@@ -34,6 +34,8 @@ final class LocalnetHarness: @unchecked Sendable {
         var arguments = [
             "localnet", "--init-only", "--home", root.path, "--validators", "\(validators)",
             "--epoch-slots", "\(epochSlots)", "--p2p-port", "\(p2pBase)", "--rpc-port", "\(rpcBase)",
+            // The tests' timings were set with 500 ms slots, on debug builds beside other suites.
+            "--slot-ms", "500",
         ]
         for index in byzantine { arguments += ["--byzantine", "\(index)"] }
         if faultSignals { arguments.append("--fault-signals") }

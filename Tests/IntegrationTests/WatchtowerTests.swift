@@ -60,7 +60,7 @@ struct WatchtowerLocalnetTests {
         }
         let chainId = try #require(net.status(0)?["chainId"]?.stringValue)
         let parameters = try ChannelParameters(
-            participants: [Self.alice.publicKey, Self.bob.publicKey], challengeDuration: 8, nonce: 1, appID: .zero)
+            participants: [Self.alice.publicKey, Self.bob.publicKey], challengeDuration: 30, nonce: 1, appID: .zero)
         let id = parameters.channelID(chainID: chainId)
         func signed(_ version: UInt64, _ balances: [UInt64]) -> SignedState {
             let state = ChannelState(channelID: id, version: version, allocation: Allocation(balances: balances))
@@ -74,7 +74,8 @@ struct WatchtowerLocalnetTests {
             net,
             try Self.send(net, Self.bob, [Message(Adjudicator.Deposit(channelID: id, participant: 1, amount: 400))]))
 
-        // Alice hands her tower version 5 and goes offline; bob registers version 2.
+        // Alice hands her tower version 5 and goes offline; bob registers version 2. The window (30
+        // blocks, 15 s) leaves the tower time to start even on a machine busy with other suites.
         let directory = net.root.appendingPathComponent("tower")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let register = Adjudicator.Register(parameters: parameters, signed: signed(5, [900, 100]))

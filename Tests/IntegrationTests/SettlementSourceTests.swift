@@ -21,7 +21,7 @@ struct SettlementSourceTests {
     /// Runs `aether` and waits for the transaction it sent (its JSON answer's `hash`) to commit;
     /// returns whether it succeeded.
     static func send(_ net: LocalnetHarness, _ arguments: [String]) async throws -> Bool {
-        let answer = try DomainDataTests.run(net, arguments)
+        let answer = try await Self.run(net, arguments)
         let hash = try #require(answer["hash"] as? String, "\(answer)")
         try await net.waitUntil("\(arguments.prefix(2).joined(separator: " ")) commits", seconds: 30) {
             net.transaction(0, hash)?.status == "committed"
@@ -29,9 +29,20 @@ struct SettlementSourceTests {
         return net.transaction(0, hash)?.succeeded == true
     }
 
-    static func aether(_ net: LocalnetHarness, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let result = try runProcess(net.aether, arguments)
+    static func aether(_ net: LocalnetHarness, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let result = try await runProcessOffPool(net.aether, arguments)
         return (result.status, result.standardOutput + result.standardError)
+    }
+
+    /// Runs `aether` and parses its JSON answer; a failure throws with its output.
+    static func run(_ net: LocalnetHarness, _ arguments: [String]) async throws -> [String: Any] {
+        let result = try await runProcessOffPool(net.aether, arguments)
+        guard result.status == 0 else {
+            throw HarnessError(
+                "aether \(arguments.prefix(2).joined(separator: " ")) failed: \(result.standardOutput) \(result.standardError)"
+            )
+        }
+        return try result.json()
     }
 
     @Test("a batch recorded on the L1 settles on an EVM peer once its attestations reach a quorum, exactly once")
@@ -63,7 +74,7 @@ struct SettlementSourceTests {
             try Secp256k1.PrivateKey([UInt8](repeating: 0, count: 31) + [UInt8(index + 1)]).publicKey.ethereumAddress
                 .checksummed
         }
-        let deployed = try DomainDataTests.run(
+        let deployed = try await Self.run(
             net,
             [
                 "settlement", "deploy", "--evm-rpc", peer.url, "--evm-chain-id", "31337", "--evm-key-file", relayerKey,
@@ -104,12 +115,12 @@ struct SettlementSourceTests {
         let attest = ["settlement", "attest", "--evm-deployment", "31337:\(contract)"]
         // Two of four attest: no quorum yet, so nothing is sent.
         for index in [0, 1] {
-            let result = try Self.aether(
+            let result = try await Self.aether(
                 net, attest + ["--evm-key-file", evmKeyFiles[index]] + DomainDataTests.signer(net, index))
             #expect(result.status == 0, "\(result.output)")
         }
         try await Task.sleep(for: .seconds(3))
-        let early = try Self.aether(net, settle)
+        let early = try await Self.aether(net, settle)
         #expect(early.status == 0 && early.output.contains("batch 1: waiting for attestations"), "\(early.output)")
         #expect(early.output.contains("0 of 0 settled"), "\(early.output)")
 
@@ -127,7 +138,8 @@ struct SettlementSourceTests {
         try await net.waitUntil("the following relayer sees batch 1 waiting", seconds: 30) {
             ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("batch 1: waiting for attestations")
         }
-        let third = try Self.aether(net, attest + ["--evm-key-file", evmKeyFiles[2]] + DomainDataTests.signer(net, 2))
+        let third = try await Self.aether(
+            net, attest + ["--evm-key-file", evmKeyFiles[2]] + DomainDataTests.signer(net, 2))
         #expect(third.status == 0, "\(third.output)")
         var followed = ""
         try await net.waitUntil("the following relayer settles batch 1", seconds: 60) {
@@ -142,13 +154,14 @@ struct SettlementSourceTests {
         // fresh one (it reads the contract first): nothing is sent twice.
         let line = try #require(settled.output.split(separator: "\n").first { $0.hasPrefix("batch 1 evm:") })
         let landed = try #require(line.split(separator: ",").first)  // "… settled in block N by 0x…"
-        let again = try Self.aether(net, settle)
+        let again = try await Self.aether(net, settle)
         #expect(again.status == 0 && again.output.contains(landed), "\(again.output)")
-        let fresh = try Self.aether(
+        let fresh = try await Self.aether(
             net, settle.map { $0 == state ? net.root.appendingPathComponent("fresh-state").path : $0 })
         #expect(fresh.status == 0 && fresh.output.contains("(already on chain)"), "\(fresh.output)")
         // Validator 3 attests late: its signature is recorded, nothing more is sent.
-        let late = try Self.aether(net, attest + ["--evm-key-file", evmKeyFiles[3]] + DomainDataTests.signer(net, 3))
+        let late = try await Self.aether(
+            net, attest + ["--evm-key-file", evmKeyFiles[3]] + DomainDataTests.signer(net, 3))
         #expect(late.status == 0, "\(late.output)")
     }
 }

@@ -12,7 +12,7 @@ struct StorageCrashTests {
     static let rounds = 10
 
     @Test("kill -9 during writes tears no batch and loses no synced one", .timeLimit(.minutes(1)))
-    func killDuringWrites() throws {
+    func killDuringWrites() async throws {
         let seed = ProcessInfo.processInfo.environment["AETHER_STORAGE_CRASH_SEED"].flatMap { UInt64($0) } ?? 0xc0ffee
         var generator = SeededRandom(seed: seed)
         let writer = try writerExecutable()
@@ -28,9 +28,10 @@ struct StorageCrashTests {
             let output = directory.appendingPathComponent("round-\(round).out")
             let run = try WriterRun(executable: writer, databasePath: path, output: output)
             // Kill only once the writer is in its loop, so every round interrupts real writes.
-            try run.waitForFirstSync(timeout: 10, context)
+            try await run.waitForFirstSync(timeout: 10, context)
             if round == 0 { expectLockedByWriter(path: path, context) }
-            usleep(UInt32.random(in: 5_000...200_000, using: &generator))
+            // Waits as a task, not a blocked thread: the suite shares two cooperative threads.
+            try await Task.sleep(for: .microseconds(UInt64.random(in: 5_000...200_000, using: &generator)))
             let lastSynced = try run.kill(context)
 
             let value = try #require(
@@ -95,7 +96,7 @@ private struct WriterRun {
         try process.run()
     }
 
-    func waitForFirstSync(timeout: Double, _ context: Comment) throws {
+    func waitForFirstSync(timeout: Double, _ context: Comment) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while syncedNumbers().isEmpty {
             guard process.isRunning else {
@@ -107,7 +108,7 @@ private struct WriterRun {
                 Issue.record("no synced write within \(timeout) s; \(context)")
                 throw CrashTestFailure()
             }
-            usleep(2_000)
+            try await Task.sleep(for: .milliseconds(2))
         }
     }
 

@@ -44,14 +44,18 @@ struct RelayerCrashTests {
         for (lines, delay) in [(1, 5), (2, 40), (2, 15), (3, 70)] {
             let (process, output) = try Self.start(arguments)
             let deadline = Date().addingTimeInterval(30)
-            while output.lines < lines && process.isRunning && Date() < deadline { usleep(2_000) }
-            usleep(UInt32(delay) * 1_000)
+            // Waits as a task, not a blocked thread: the suite shares two cooperative threads.
+            while output.lines < lines && process.isRunning && Date() < deadline {
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            try await Task.sleep(for: .milliseconds(delay))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             settledBefore = try await (40..<52).asyncCount { try await fixture.recordings(of: UInt64($0)) == 1 }
         }
         #expect(settledBefore > 0 && settledBefore < batches.count)
         let (last, _) = try Self.start(arguments)
+        while last.isRunning { try await Task.sleep(for: .milliseconds(20)) }
         last.waitUntilExit()
         #expect(last.terminationStatus == 0)
         for attested in batches {

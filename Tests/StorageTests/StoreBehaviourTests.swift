@@ -332,34 +332,53 @@ struct StoreBehaviourTests {
     }
 
     @Test("concurrent writers and readers neither lose nor mix writes", arguments: StoreKind.allCases)
-    func concurrentAccess(_ kind: StoreKind) throws {
-        try withStore(kind) { store throws in
-            let threads = 4
-            let perThread = 500
-            // Failures on the worker threads are counted and checked on the test's own thread.
-            let failures = Atomic<Int>(0)
-            DispatchQueue.concurrentPerform(iterations: threads) { thread in
-                let neighbour = UInt8((thread + 1) % threads)
-                for index in 0..<perThread {
-                    let key: [UInt8] = [UInt8(thread), UInt8(index >> 8), UInt8(index & 0xff)]
-                    var batch = WriteBatch()
-                    batch.put(key, [UInt8(thread)])
-                    batch.put(key, [UInt8(thread)], column: TestColumns.alpha)
-                    do {
-                        try store.write(batch, sync: false)
-                        // Another thread's key holds nothing yet or its whole value.
-                        let value = try store.get([neighbour, 0, 0])
-                        if value != nil && value != [neighbour] { failures.add(1, ordering: .relaxed) }
-                    } catch {
-                        failures.add(1, ordering: .relaxed)
-                    }
-                }
-            }
-            #expect(failures.load(ordering: .relaxed) == 0)
-            for thread in 0..<threads {
-                #expect(try store.all(prefix: [UInt8(thread)]).count == perThread)
-                #expect(try store.all(prefix: [UInt8(thread)], column: TestColumns.alpha).count == perThread)
+    func concurrentAccess(_ kind: StoreKind) async throws {
+        let threads = 4
+        let perThread = 500
+        // The threads run outside Swift's cooperative pool, which the rest of the suite shares;
+        // what they saw is checked back on the test's task.
+        let (failures, counts) = try await withCheckedThrowingContinuation {
+            (continuation: CheckedContinuation<(Int, [[Int]]), any Error>) in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Result {
+                        try withStore(kind) { store throws in
+                            try Self.writeConcurrently(store, threads: threads, perThread: perThread)
+                        }
+                    })
             }
         }
+        #expect(failures == 0)
+        #expect(counts == Array(repeating: [perThread, perThread], count: threads))
+    }
+
+    /// `threads` threads each write `perThread` keys (in two columns) and read a neighbour's key;
+    /// returns the reads that saw a torn or wrong value, and each thread's key counts per column.
+    static func writeConcurrently(_ store: any KeyValueStore, threads: Int, perThread: Int) throws -> (Int, [[Int]]) {
+        let failures = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            let neighbour = UInt8((thread + 1) % threads)
+            for index in 0..<perThread {
+                let key: [UInt8] = [UInt8(thread), UInt8(index >> 8), UInt8(index & 0xff)]
+                var batch = WriteBatch()
+                batch.put(key, [UInt8(thread)])
+                batch.put(key, [UInt8(thread)], column: TestColumns.alpha)
+                do {
+                    try store.write(batch, sync: false)
+                    // Another thread's key holds nothing yet or its whole value.
+                    let value = try store.get([neighbour, 0, 0])
+                    if value != nil && value != [neighbour] { failures.add(1, ordering: .relaxed) }
+                } catch {
+                    failures.add(1, ordering: .relaxed)
+                }
+            }
+        }
+        let counts = try (0..<threads).map { thread in
+            [
+                try store.all(prefix: [UInt8(thread)]).count,
+                try store.all(prefix: [UInt8(thread)], column: TestColumns.alpha).count,
+            ]
+        }
+        return (failures.load(ordering: .relaxed), counts)
     }
 }

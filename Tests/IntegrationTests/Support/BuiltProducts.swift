@@ -32,7 +32,7 @@ enum BuiltProducts {
 }
 
 /// What a finished process left behind.
-struct ProcessResult {
+struct ProcessResult: Sendable {
     let status: Int32
     let standardOutput: String
     let standardError: String
@@ -82,4 +82,15 @@ func runProcess(
         status: process.terminationStatus,
         standardOutput: String(decoding: outputData, as: UTF8.self),
         standardError: String(decoding: errorData, as: UTF8.self))
+}
+
+/// Runs `arguments` like `runProcess`, on a thread outside Swift's cooperative pool: an async test
+/// that waits on a process this way leaves the pool's two threads to the rest of the suite (and to
+/// the in-process nodes some suites run).
+func runProcessOffPool(_ executable: URL, _ arguments: [String]) async throws -> ProcessResult {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try runProcess(executable, arguments) })
+        }
+    }
 }

@@ -130,15 +130,16 @@ struct WebSocketTests {
         var configuration = testConfiguration()
         // Long enough that a test runner busy with other suites (localnets, chain peers and crash
         // tests run in other processes beside it on two cores) still answers the server's ping
-        // before the next one is due (an unanswered ping is a dead client): 1 s was not.
-        configuration.webSocket.pingInterval = .seconds(3)
+        // before the next one is due (an unanswered ping is a dead client): 1 s was not, nor 3 s
+        // with the suite beside a CPU hog.
+        configuration.webSocket.pingInterval = .seconds(8)
         try await withServer(configuration) { _, port in
             let client = try await connectWebSocket(port: port)
             try await client.sendFrame(opcode: TestFrame.ping, payload: Array("hello".utf8))
             var sawPong = false
             var sawPing = false
             while !(sawPong && sawPing) {
-                let frame = try await client.readFrame(timeout: .seconds(10))
+                let frame = try await client.readFrame(timeout: .seconds(30))
                 switch frame.opcode {
                 case TestFrame.pong:
                     #expect(frame.payload == Array("hello".utf8))

@@ -34,9 +34,15 @@ struct LocalnetTests {
         try await net.waitForHeight(2)
         let recipients = (1...3).map { Self.address(UInt8($0)) }
         var hashes: [String] = []
-        // One right after the other through different validators: the mempool's next nonce counts them.
+        // One after the other through different validators: once gossip has brought a transfer to
+        // the next validator, that validator's next nonce counts it.
         for (offset, recipient) in recipients.enumerated() {
-            hashes.append(try net.transfer(to: recipient, amount: 1_000 + UInt64(offset), via: offset % 2))
+            let via = offset % 2
+            let hash = try net.transfer(to: recipient, amount: 1_000 + UInt64(offset), via: via)
+            try await net.waitUntil("validator \(1 - via) has transfer \(offset)", seconds: 30) {
+                net.transaction(1 - via, hash) != nil
+            }
+            hashes.append(hash)
         }
         try await net.waitUntil("every transfer is committed on every validator", seconds: 60) {
             hashes.allSatisfy { hash in (0..<4).allSatisfy { net.transaction($0, hash)?.status == "committed" } }

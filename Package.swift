@@ -285,7 +285,8 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "Primitives", "Storage", "RocksDBStorage", "Simulator", "Consensus", "Chain", "Node", "RPC",
-                "DataAvailability", "CSodium", "CSecp256k1", "CRocksDB", "COpenSSL", "CIsal",
+                "ChainConfiguration", "Staking", "DataAvailability", "CSodium", "CSecp256k1", "CRocksDB", "COpenSSL",
+                "CIsal",
                 "ChainPeers", "Relayer", "Settlement", "EVM", "EVMClient", "Solana", "SolanaClient", "BridgeRPC",
                 "ChannelCore", "ChannelMetering", "ChannelWire", "PeerNetwork",
                 .product(name: "Crypto", package: "swift-crypto"),

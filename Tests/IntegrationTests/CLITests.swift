@@ -192,6 +192,20 @@ struct CLITests {
         }
     }
 
+    @Test("the execution benchmark runs blocks of real transfers and compares with verifying their signatures")
+    func executionBenchmark() throws {
+        let result = try run("bench", "execution", "--quick", "--json")
+        #expect(result.status == 0, "\(result.standardError)")
+        let rows = try #require(try result.json()["rows"] as? [[String: Any]])
+        #expect(rows.count == 3)
+        for row in rows {
+            #expect((row["value"] as? Double ?? 0) > 0, "\(row)")
+            #expect((row["baselineValue"] as? Double ?? 0) > 0, "\(row)")
+        }
+        let refused = try run("bench", "execution", "--transfers", "0")
+        #expect(refused.status != 0 && refused.standardError.contains("--transfers"))
+    }
+
     @Test("da encode prints the square of a file, and refuses reserved namespaces and missing files")
     func dataAvailabilityEncode() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("aether-da-\(UUID().uuidString)")

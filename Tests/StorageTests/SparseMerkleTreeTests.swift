@@ -54,6 +54,46 @@ struct SparseMerkleTreeTests {
         }
     }
 
+    @Test("a key is written when its leaf is new, not when a present leaf is updated", arguments: StoreKind.allCases)
+    func keysWrittenOnce(kind: StoreKind) throws {
+        try withStore(kind, columns: columns) { store in
+            let tree = SparseMerkleTree(store: store)
+            var generator = SeededRandom(seed: 0x4E7)
+            let keys = (0..<120).map { _ in generator.bytes(Int.random(in: 1...24, using: &generator)) }
+            var model: [[UInt8]: [UInt8]] = [:]
+            var root = SparseMerkleTree.emptyRoot
+            for round in 0..<30 {
+                var changes: [(key: [UInt8], value: [UInt8]?)] = []
+                var roundModel = model
+                for _ in 0..<Int.random(in: 1...40, using: &generator) {
+                    let key = keys.randomElement(using: &generator)!
+                    let value: [UInt8]? = Int.random(in: 0..<4, using: &generator) == 0 ? nil : generator.bytes(6)
+                    changes.append((key, value))
+                    roundModel[key] = value
+                }
+                // New leaves: keys absent before the round and present after it.
+                let expectedKeys = Set(roundModel.keys.filter { model[$0] == nil })
+                var batch = WriteBatch()
+                root = try tree.update(root: root, changes: changes, batch: &batch)
+                let writtenKeys = batch.operations.compactMap { operation -> [UInt8]? in
+                    guard case .put(let column, _, let value) = operation, column == tree.keyColumn else { return nil }
+                    return value
+                }
+                #expect(writtenKeys.count == expectedKeys.count, "round \(round)")
+                #expect(Set(writtenKeys) == expectedKeys, "round \(round)")
+                try store.write(batch, sync: false)
+                model = roundModel
+                #expect(root == referenceRoot(model), "round \(round)")
+                var walked: [[UInt8]: [UInt8]] = [:]
+                try tree.forEachLeaf(root: root) { key, value in
+                    walked[key] = value
+                    return true
+                }
+                #expect(walked == model, "round \(round)")
+            }
+        }
+    }
+
     @Test("the root depends only on the contents, not the order or batching of updates")
     func orderIndependence() throws {
         var generator = SeededRandom(seed: 77)

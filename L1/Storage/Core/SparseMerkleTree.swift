@@ -89,6 +89,7 @@ public struct SparseMerkleTree: Sendable {
         guard !changes.isEmpty else { return root }
         // The last change per path wins; then sort by path so each subtree gets a contiguous slice.
         var latest: [Hash: Change] = [:]
+        var keys: [Hash: [UInt8]] = [:]
         latest.reserveCapacity(changes.count)
         for change in changes {
             let path = Self.path(of: change.key)
@@ -96,14 +97,21 @@ public struct SparseMerkleTree: Sendable {
             latest[path] = Change(path: path, valueHash: valueHash)
             if let value = change.value, let valueHash {
                 batch.put(valueHash.bytes, value, column: valueColumn)
-                batch.put(path.bytes, change.key, column: keyColumn)
+                keys[path] = change.key
                 cache?.insert(value: value, hash: valueHash)
+            } else {
+                keys[path] = nil
             }
         }
         let sorted = latest.values.sorted { $0.path < $1.path }
         var writer = NodeWriter(column: nodeColumn)
         let existing = try reference(root)
         let updated = try apply(sorted[...], to: existing, depth: 0, writer: &writer)
+        // A key whose leaf was already in the tree has its preimage stored (the key column is never
+        // pruned): only new keys are written, which spares a RocksDB insert per updated account.
+        for (path, key) in keys where !writer.replacedPaths.contains(path) {
+            batch.put(path.bytes, key, column: keyColumn)
+        }
         writer.flush(into: &batch)
         cache?.insert(nodes: writer.built)
         return updated.hash
@@ -149,6 +157,8 @@ public struct SparseMerkleTree: Sendable {
         var nodes: [Hash: [UInt8]] = [:]
         /// The same nodes decoded, for the cache.
         var built: [(Hash, Node)] = []
+        /// Paths of leaves that were in the tree before and that a change replaced or deleted.
+        var replacedPaths: Set<Hash> = []
 
         mutating func flush(into batch: inout WriteBatch) {
             for (hash, preimage) in nodes { batch.put(hash.bytes, preimage, column: column) }
@@ -207,7 +217,9 @@ public struct SparseMerkleTree: Sendable {
         case .leaf(let path, let valueHash):
             // Merge the existing leaf into the changes unless a change overrides it, then rebuild.
             var merged = changes.filter { $0.valueHash != nil }
-            if !changes.contains(where: { $0.path == path }) {
+            if changes.contains(where: { $0.path == path }) {
+                writer.replacedPaths.insert(path)
+            } else {
                 let position = merged.firstIndex { path < $0.path } ?? merged.endIndex
                 merged.insert(Change(path: path, valueHash: valueHash), at: position)
             }

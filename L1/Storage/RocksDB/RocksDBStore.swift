@@ -290,7 +290,7 @@ private final class Database: @unchecked Sendable {
         // Every column is resolved while building the native batch, so an unknown one throws before
         // anything is written.
         let native = NativeWriteBatch()
-        for operation in batch.operations {
+        for operation in Self.memtableOrder(batch.operations) {
             switch operation {
             case .put(let column, let key, let value):
                 let family = try family(column)
@@ -308,6 +308,27 @@ private final class Database: @unchecked Sendable {
         }
         let writeOptions = sync ? syncWrite : asyncWrite
         try call { error in rocksdb_write(handle, writeOptions.pointer, native.pointer, &error) }
+    }
+
+    /// The operations ordered by column, then key, then position in the batch (so a later operation
+    /// on a key still wins). Each column's memtable is a skip list that remembers where the previous
+    /// insert went: keys in ascending order re-search only its lower levels, while the state tree's
+    /// keys, node hashes in tree order, would each search it from the top.
+    static func memtableOrder(_ operations: [WriteBatch.Operation]) -> [WriteBatch.Operation] {
+        guard operations.count > 1 else { return operations }
+        func parts(_ operation: WriteBatch.Operation) -> (column: String, key: [UInt8]) {
+            switch operation {
+            case .put(let column, let key, _): (column.name, key)
+            case .delete(let column, let key): (column.name, key)
+            }
+        }
+        let keyed = operations.enumerated().map { (index: $0.offset, parts: parts($0.element)) }
+        let order = keyed.sorted { lhs, rhs in
+            if lhs.parts.column != rhs.parts.column { return lhs.parts.column < rhs.parts.column }
+            let comparison = compareBytes(lhs.parts.key, rhs.parts.key)
+            return comparison != 0 ? comparison < 0 : lhs.index < rhs.index
+        }
+        return order.map { operations[$0.index] }
     }
 
     // MARK: Snapshots
@@ -541,5 +562,19 @@ private func createParentDirectories(of path: String) {
     while let slash = path[index...].firstIndex(of: "/") {
         if slash != path.startIndex { _ = mkdir(String(path[..<slash]), 0o755) }
         index = path.index(after: slash)
+    }
+}
+
+/// Bytewise comparison, as RocksDB's default comparator orders keys: negative, zero or positive.
+private func compareBytes(_ lhs: [UInt8], _ rhs: [UInt8]) -> Int32 {
+    lhs.withUnsafeBytes { left in
+        rhs.withUnsafeBytes { right in
+            let common = min(left.count, right.count)
+            if common > 0, let a = left.baseAddress, let b = right.baseAddress {
+                let result = memcmp(a, b, common)
+                if result != 0 { return result }
+            }
+            return left.count == right.count ? 0 : (left.count < right.count ? -1 : 1)
+        }
     }
 }

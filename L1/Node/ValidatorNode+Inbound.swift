@@ -12,13 +12,15 @@ import RPC
 /// - Consensus and sync messages are decoded by the listener; a proposal's transactions whose
 ///   signatures are not in the `SignatureCache` yet are verified there, in parallel, before the
 ///   proposal reaches the actor, so the block check verifies none of them again.
-/// - Transaction batches go to a second task at a lower priority, which verifies them in parallel
-///   and hands the actor only the stateful mempool checks; domain data squares are extended,
-///   committed and stored there too, off the actor. Its queue is bounded: when it is full the
-///   oldest batches are dropped (gossip is best effort) and counted.
+/// - Transaction batches go to a second task at a lower priority, which takes everything queued
+///   at once (`GossipInbox`), verifies it in parallel and hands the actor only the stateful
+///   mempool checks, in one hop; domain data squares are extended, committed and stored there
+///   too, off the actor. Its queue is bounded by bytes: past that the oldest batches are dropped
+///   (gossip is best effort) and counted.
 extension ValidatorNode {
-    /// Gossiped transaction batches waiting for verification; older ones are dropped past this.
-    static let queuedTransactionBatches = 64
+    /// Bytes of gossiped batches waiting for verification; older ones are dropped past this
+    /// (16 MiB: some 100,000 transfers, seconds of the most this machine finalizes).
+    static let queuedGossipBytes = 16 << 20
     /// Concurrent tasks verifying the signatures of one batch or proposal.
     static let verificationLanes = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
@@ -29,13 +31,13 @@ extension ValidatorNode {
         let signatures = signatures
         let domainData = domainData
         let lanes = Self.verificationLanes
-        let (batches, batchSink) = AsyncStream.makeStream(
-            of: InboundMessage.self, bufferingPolicy: .bufferingNewest(Self.queuedTransactionBatches))
+        let inbox = GossipInbox(capacityBytes: Self.queuedGossipBytes)
         let consensus = Task { [weak self] in
             for await message in messages {
                 switch Channel(rawValue: message.channel) {
                 case .transactions, .domainData:
-                    if case .dropped = batchSink.yield(message) { await self?.countDroppedBatch() }
+                    let dropped = inbox.push(message)
+                    if dropped > 0 { await self?.countDroppedBatches(dropped) }
                 case .consensus, .sync:
                     let decoded: ConsensusMessage
                     do { decoded = try Canonical.decode(ConsensusMessage.self, from: message.payload) } catch {
@@ -52,47 +54,62 @@ extension ValidatorNode {
                     network.penalize(peer: message.peer, reason: "unknown channel \(message.channel)")
                 }
             }
-            batchSink.finish()
+            inbox.finish()
         }
         let transactions = Task(priority: .utility) { [weak self] in
-            for await message in batches {
-                if message.channel == Channel.domainData.rawValue {
-                    Self.handleDomainData(message.payload, from: message.peer, data: domainData, network: network)
-                    continue
-                }
-                let batch: TransactionBatch
-                do { batch = try TransactionBatch.decode(message.payload) } catch {
-                    network.penalize(peer: message.peer, reason: "malformed transaction batch: \(error)")
-                    await self?.countRejected(1)
-                    continue
+            await inbox.forEach { messages in
+                var transactions: [[UInt8]] = []
+                var senders: [(peer: Ed25519.PublicKey, count: Int)] = []
+                var malformed = 0
+                for message in messages {
+                    if message.channel == Channel.domainData.rawValue {
+                        Self.handleDomainData(message.payload, from: message.peer, data: domainData, network: network)
+                        continue
+                    }
+                    do {
+                        let batch = try TransactionBatch.decode(message.payload)
+                        transactions += batch.transactions
+                        senders.append((message.peer, batch.transactions.count))
+                    } catch {
+                        network.penalize(peer: message.peer, reason: "malformed transaction batch: \(error)")
+                        malformed += 1
+                    }
                 }
                 // A proposal may have brought some of these first; their signatures are not checked twice.
                 let results = await VerifiedTransaction.verify(
-                    batch.transactions, lanes: lanes, isKnownValid: { signatures.contains($0) })
+                    transactions, lanes: lanes, isKnownValid: { signatures.contains($0) })
                 signatures.insert(results.compactMap { try? $0.get().id })
-                guard let self else { return }
-                await self.admit(results, from: message.peer)
+                await self?.admit(results, from: senders, malformedBatches: malformed)
             }
         }
         return [consensus, transactions]
     }
 
-    /// Pools the transactions of a gossiped batch whose signatures were checked off the actor.
-    func admit(_ results: [VerifiedTransaction.Outcome], from peer: Ed25519.PublicKey) {
+    /// Pools the transactions of gossiped batches whose signatures were checked off the actor:
+    /// `results` in the order of `senders`, each peer's batch `count` long.
+    func admit(
+        _ results: [VerifiedTransaction.Outcome], from senders: [(peer: Ed25519.PublicKey, count: Int)],
+        malformedBatches: Int = 0
+    ) {
+        counters.rejectedMessages += malformedBatches
         guard !stopped else { return }
-        let source = MempoolSource(peer.description)
-        for result in results {
-            do { try application.submit(result.get(), from: source) } catch {
-                // Duplicates are expected with gossip; other rejections are counted, not punished
-                // (a transaction valid when sent may be stale by the time it arrives).
-                if case .alreadyKnown = error { continue }
-                counters.rejectedMessages += 1
+        var next = results.startIndex
+        for (peer, count) in senders {
+            let source = MempoolSource(peer.description)
+            for result in results[next..<next + count] {
+                do { try application.submit(result.get(), from: source) } catch {
+                    // Duplicates are expected with gossip; other rejections are counted, not punished
+                    // (a transaction valid when sent may be stale by the time it arrives).
+                    if case .alreadyKnown = error { continue }
+                    counters.rejectedMessages += 1
+                }
             }
+            next += count
         }
         metrics.setMempoolDepth(application.mempool.count)
     }
 
     func countRejected(_ count: Int) { counters.rejectedMessages += count }
 
-    func countDroppedBatch() { counters.droppedTransactionBatches += 1 }
+    func countDroppedBatches(_ count: Int) { counters.droppedTransactionBatches += count }
 }

@@ -31,8 +31,14 @@ public struct ChainApplication: Sendable {
     /// The node uses it to leave out domain commitments whose data it does not hold.
     public var isIncludable: (@Sendable (PendingTransaction) -> Bool)?
 
+    /// A block built or checked here and not committed yet: its execution and its parent.
+    private struct PendingExecution: Sendable {
+        let execution: BlockExecution
+        let parentID: Hash
+    }
+
     /// Executions of blocks built or checked but not committed yet, by block id.
-    private var executions: [Hash: BlockExecution] = [:]
+    private var executions: [Hash: PendingExecution] = [:]
 
     /// Account states at `committedRoot`, read once each for mempool admission.
     private var committedAccounts: MemoizedAccountStates?
@@ -82,7 +88,8 @@ public struct ChainApplication: Sendable {
             header.receiptRoot = ChainStateMachine.receiptRoot([])
             return Block(header: header, transactions: [])
         }
-        var reaped = mempool.reap(maxBytes: blockLimits.bytes, maxCount: blockLimits.count)
+        var reaped = mempool.reap(
+            maxBytes: blockLimits.bytes, maxCount: blockLimits.count, included: transactions(above: template.parent))
         if let isIncludable { reaped.removeAll { !isIncludable($0) } }
         let candidates = reaped.map(\.encoded)
         // Every candidate came from the mempool, which verified its signature at admission.
@@ -94,9 +101,23 @@ public struct ChainApplication: Sendable {
         header.transactionRoot = execution.transactionRoot
         header.receiptRoot = execution.receiptRoot
         let block = Block(header: header, transactions: execution.transactions)
-        executions[block.id] = execution
+        executions[block.id] = PendingExecution(execution: execution, parentID: header.parentID)
         stateBatch = execution.writeBatch
         return block
+    }
+
+    /// The ids of the transactions in `tip` and its ancestors down to the committed block: those
+    /// executed here and not committed yet (a block built on `tip` must not carry them again).
+    func transactions(above tip: BlockHeader) -> Set<TransactionID> {
+        var ids: Set<TransactionID> = []
+        var cursor = tip.id
+        var steps = 0
+        while let pending = executions[cursor], steps < executions.count {
+            for receipt in pending.execution.receipts { ids.insert(receipt.transactionID) }
+            cursor = pending.parentID
+            steps += 1
+        }
+        return ids
     }
 
     /// Executes a proposed block on its parent's state; the verdict and, when accepted, the state
@@ -120,7 +141,7 @@ public struct ChainApplication: Sendable {
         guard execution.stateRoot == header.stateRoot else { return .refused("state root differs") }
         guard execution.transactionRoot == header.transactionRoot else { return .refused("transaction root differs") }
         guard execution.receiptRoot == header.receiptRoot else { return .refused("receipt root differs") }
-        executions[block.id] = execution
+        executions[block.id] = PendingExecution(execution: execution, parentID: header.parentID)
         return .accepted(execution.writeBatch)
     }
 
@@ -132,7 +153,7 @@ public struct ChainApplication: Sendable {
         throws(BlockExecutionError) -> (receipts: [TransactionReceipt], stateRoot: Hash)
     {
         let id = block.id
-        var execution = executions.removeValue(forKey: id)
+        var execution = executions.removeValue(forKey: id)?.execution
         if execution == nil && !isEpochSuffix {
             let executed = try chain.execute(
                 block.transactions, context: context(block.header), parentRoot: parent.stateRoot,
@@ -145,7 +166,7 @@ public struct ChainApplication: Sendable {
         committedRoot = root
         _ = try? mempool.update(committed: block.transactions, accounts: accountsAtCommittedRoot())
         // Executions of blocks at or below this height can no longer commit.
-        executions = executions.filter { _, value in value.context.height > block.header.height }
+        executions = executions.filter { _, value in value.execution.context.height > block.header.height }
         return (receipts, root)
     }
 

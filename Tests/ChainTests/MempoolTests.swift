@@ -92,6 +92,26 @@ struct MempoolTests {
         }
     }
 
+    @Test("reap leaves out what the uncommitted ancestors carry and resumes each sender after it")
+    func reapExcludingAncestors() throws {
+        var pool = Mempool(rules: rules)
+        let first = (0..<3).map { transfer(0, nonce: $0, tip: 9) }
+        let other = transfer(1, nonce: 0, tip: 5)
+        for encoded in first + [other] { try pool.add(encoded, from: .local, accounts: richAccounts) }
+        // The parent carries sender 0's nonces 0 and 1: the next block starts at its nonce 2.
+        let included: Set = [id(first[0]), id(first[1])]
+        #expect(ids(pool.reap(maxBytes: .max, maxCount: .max, included: included)) == [first[2], other].map(id))
+        // The quota counts only what the block takes.
+        #expect(ids(pool.reap(maxBytes: .max, maxCount: 1, included: included)) == [id(first[2])])
+        // Everything included: nothing left; the pool itself is unchanged (the commit prunes it).
+        #expect(pool.reap(maxBytes: .max, maxCount: .max, included: Set((first + [other]).map(id))).isEmpty)
+        #expect(pool.count == 4)
+        // An id the pool does not hold changes nothing.
+        #expect(
+            ids(pool.reap(maxBytes: .max, maxCount: .max, included: [id(transfer(5, nonce: 0))]))
+                == ids(pool.reap(maxBytes: .max, maxCount: .max)))
+    }
+
     @Test("a nonce gap holds back a sender's later transactions until it is filled")
     func nonceGap() throws {
         var pool = Mempool(rules: rules)

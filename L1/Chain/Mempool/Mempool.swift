@@ -241,10 +241,16 @@ public struct Mempool: Sendable {
     /// A sender whose next transaction does not fit in the remaining bytes is passed over (its
     /// later nonces cannot go first); smaller transactions of others may still fill the space.
     /// Nothing is removed: `update(committed:accounts:)` does that once a block commits.
-    public func reap(maxBytes: Int, maxCount: Int) -> [PendingTransaction] {
+    ///
+    /// `included` names transactions the block's uncommitted ancestors carry already: they are
+    /// left out and count as done, so each sender resumes after them. Without it a leader building
+    /// on a block that is not final yet spends its block's quota on transactions the parent holds.
+    public func reap(maxBytes: Int, maxCount: Int, included: Set<TransactionID> = []) -> [PendingTransaction] {
         var heap = RankHeap()
         for (_, queue) in senders {
-            if let head = queue.byNonce[queue.accountNonce].flatMap({ entries[$0] }) { heap.push(head) }
+            if let head = firstNotIncluded(queue.byNonce[queue.accountNonce].flatMap({ entries[$0] }), included) {
+                heap.push(head)
+            }
         }
         var out: [PendingTransaction] = []
         var bytes = 0
@@ -252,12 +258,23 @@ public struct Mempool: Sendable {
             guard next.size <= maxBytes - bytes else { continue }
             out.append(next)
             bytes += next.size
-            let (following, overflow) = next.nonce.addingReportingOverflow(1)
-            if !overflow, let successor = senders[next.sender]?.byNonce[following].flatMap({ entries[$0] }) {
-                heap.push(successor)
-            }
+            if let successor = firstNotIncluded(successor(of: next), included) { heap.push(successor) }
         }
         return out
+    }
+
+    /// The sender's pooled transaction with the nonce after `entry`'s.
+    private func successor(of entry: PendingTransaction) -> PendingTransaction? {
+        let (following, overflow) = entry.nonce.addingReportingOverflow(1)
+        guard !overflow else { return nil }
+        return senders[entry.sender]?.byNonce[following].flatMap { entries[$0] }
+    }
+
+    /// `entry`, or the first of its sender's consecutive successors not in `included`.
+    private func firstNotIncluded(_ entry: PendingTransaction?, _ included: Set<TransactionID>) -> PendingTransaction? {
+        var current = entry
+        while let candidate = current, included.contains(candidate.id) { current = successor(of: candidate) }
+        return current
     }
 
     // MARK: - After a block

@@ -95,8 +95,9 @@ public struct ChainStore: Sendable {
 
     // MARK: - Committing
 
-    /// Writes committed blocks (oldest first), the certificate of the last one, their receipts and
-    /// index entries, and the new tip, in one synced batch.
+    /// Writes committed blocks (oldest first, each unless `isStored`), the certificate of the last
+    /// one, their receipts and index entries, and the new tip, in one synced batch. A block saved
+    /// unsynced by `savePending` becomes durable with this batch: RocksDB's log is sequential.
     public func commit(
         _ blocks: [CommittedBlock], certificate: CommitCertificate, epochState: EpochState
     ) throws {
@@ -113,15 +114,17 @@ public struct ChainStore: Sendable {
     /// Adds a committed block, its height index entry, receipts and transaction index entries.
     private func add(_ entry: CommittedBlock, to batch: inout WriteBatch) {
         let id = entry.block.id
-        batch.put(id.bytes, Canonical.encode(entry.block), column: Self.blocks)
+        if !entry.isStored { batch.put(id.bytes, Canonical.encode(entry.block), column: Self.blocks) }
         batch.put(Self.heightKey(entry.block.header.height), id.bytes, column: Self.heights)
         var receipts = CanonicalEncoder()
         receipts.write(entry.receipts)
         batch.put(id.bytes, receipts.bytes, column: Self.receipts)
+        // The receipts carry the ids, one per transaction in order; hash only if they do not match.
+        let receiptIDs = entry.receipts.count == entry.block.transactions.count
         for (index, transaction) in entry.block.transactions.enumerated() {
             let location = TransactionLocation(blockID: id, height: entry.block.header.height, index: UInt32(index))
-            batch.put(
-                TransactionID(encoded: transaction).hash.bytes, Canonical.encode(location), column: Self.transactions)
+            let transactionID = receiptIDs ? entry.receipts[index].transactionID : TransactionID(encoded: transaction)
+            batch.put(transactionID.hash.bytes, Canonical.encode(location), column: Self.transactions)
         }
     }
 
@@ -219,12 +222,17 @@ public struct ChainStore: Sendable {
 /// A committed block and the receipts of its transactions.
 public struct CommittedBlock: Sendable {
     public let block: Block
+    /// One receipt per transaction of `block`, in order.
     public let receipts: [TransactionReceipt]
+    /// The block's bytes are in the store already (`ChainStore.savePending` when it was executed):
+    /// the commit does not write them again.
+    public let isStored: Bool
 
     /// A block and its receipts.
-    public init(block: Block, receipts: [TransactionReceipt]) {
+    public init(block: Block, receipts: [TransactionReceipt], isStored: Bool = false) {
         self.block = block
         self.receipts = receipts
+        self.isStored = isStored
     }
 }
 

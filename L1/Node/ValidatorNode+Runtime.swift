@@ -161,9 +161,9 @@ extension ValidatorNode {
                 logger.error("cannot build a block on \(template.parent.id): \(error)")
                 return
             }
-            executedParents[block.id] = (template.parent, template.isEpochSuffix)
+            let stored = (try? chainStore.savePending(block)) != nil
+            executedParents[block.id] = (template.parent, template.isEpochSuffix, stored)
             firstSeen[block.id] = ContinuousClock.now
-            try? chainStore.savePending(block)
             extended(by: block.header)
             step(.blockBuilt(block, now: Self.now()))
         case .checkBlock(let block, let parent, let isSuffix):
@@ -185,7 +185,7 @@ extension ValidatorNode {
                     try chainStore.writeState(batch)
                     try chainStore.savePending(block)
                     accepted = true
-                    executedParents[block.id] = (parent, isSuffix)
+                    executedParents[block.id] = (parent, isSuffix, true)
                     extended(by: block.header)
                 } catch {
                     logger.error("cannot write the state of block \(block.id): \(error)")
@@ -267,13 +267,14 @@ extension ValidatorNode {
         var committedBlocks: [CommittedBlock] = []
         var parent = committed
         for block in blocks {
-            let (knownParent, isSuffix) = executedParents.removeValue(forKey: block.id) ?? (parent, false)
+            let (knownParent, isSuffix, stored) =
+                executedParents.removeValue(forKey: block.id) ?? (parent, false, false)
             var batch = WriteBatch()
             do {
                 let (receipts, _) = try application.commit(
                     block, parent: knownParent, isEpochSuffix: isSuffix, stateBatch: &batch)
                 try chainStore.writeState(batch)
-                committedBlocks.append(CommittedBlock(block: block, receipts: receipts))
+                committedBlocks.append(CommittedBlock(block: block, receipts: receipts, isStored: stored))
             } catch {
                 logger.critical("cannot execute committed block \(block.header.height): \(error); stopping")
                 Task { await self.stop() }

@@ -79,8 +79,9 @@ public actor ValidatorNode {
     var listeners: [Task<Void, Never>] = []
     var futureMessages: [(ConsensusMessage, Ed25519.PublicKey)] = []
     var lastSyncRequest: UInt64 = 0
-    /// Parents of executed, uncommitted blocks (their state is the parent's plus theirs).
-    var executedParents: [Hash: (parent: BlockHeader, isSuffix: Bool)] = [:]
+    /// Parents of executed, uncommitted blocks (their state is the parent's plus theirs), and
+    /// whether the block itself is in the store already (`ChainStore.savePending`).
+    var executedParents: [Hash: (parent: BlockHeader, isSuffix: Bool, stored: Bool)] = [:]
     /// When each uncommitted block was first seen, for the finality-latency metric.
     var firstSeen: [Hash: ContinuousClock.Instant] = [:]
     var lastCommitAt: ContinuousClock.Instant?

@@ -76,7 +76,7 @@ struct ChainStoreTests {
         }
     }
 
-    @Test("a pending block is readable by id but not indexed by height until committed")
+    @Test("a pending block is readable by id but not indexed by height until committed, then not written twice")
     func pendingBlocks() throws {
         let memory = MemoryStore(columns: ChainStore.columns)
         let store = ChainStore(store: memory)
@@ -89,6 +89,18 @@ struct ChainStoreTests {
         #expect(try store.block(id: pending.id) == pending)
         #expect(try store.block(height: 1) == nil)
         #expect(try store.tip()?.header == genesis)
+
+        // Committing it as stored indexes it without rewriting its bytes.
+        let certificate = CommitCertificate(
+            path: [pending.header],
+            certificate: QuorumCertificate(epoch: 0, view: 1, height: 1, blockID: pending.id, signatures: []))
+        let before = try #require(try memory.get(pending.id.bytes, column: StoreColumn("chain.blocks")))
+        try store.commit(
+            [CommittedBlock(block: pending, receipts: [], isStored: true)], certificate: certificate,
+            epochState: EpochState(chainId: Self.chainId, epochLength: 10))
+        #expect(try store.block(height: 1) == pending)
+        #expect(try store.tip()?.header == pending.header)
+        #expect(try memory.get(pending.id.bytes, column: StoreColumn("chain.blocks")) == before)
     }
 
     @Test("a corrupted record is a clear error naming what it is, never a crash or a wrong value")

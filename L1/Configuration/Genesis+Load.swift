@@ -31,7 +31,8 @@ extension Genesis {
             genesisTimeMilliseconds: try chainTable.integer("genesis_time_ms"),
             slotMilliseconds: try chainTable.integer("slot_ms"),
             blockBytesMax: try chainTable.integer("block_bytes_max"),
-            epochSlots: try chainTable.integer("epoch_slots"))
+            epochSlots: try chainTable.integer("epoch_slots"),
+            transactionSignatures: try chainTable.optionalSignatureRule("tx_signatures") ?? .cofactorless)
         try chainTable.finish()
 
         var consensusTable = try root.table("consensus")
@@ -441,6 +442,17 @@ struct TableReader {
         let item = try requiredItem(key, "a string")
         guard case .string(let text) = item.value else { throw wrongType(key, item, expected: "a string") }
         return text
+    }
+
+    mutating func optionalSignatureRule(_ key: String) throws(ConfigurationError) -> SignatureRule? {
+        guard let item = item(key) else { return nil }
+        let names = SignatureRule.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")
+        guard case .string(let text) = item.value else { throw wrongType(key, item, expected: names) }
+        guard let rule = SignatureRule(rawValue: text) else {
+            throw loader.error(
+                .invalidValue, key: path(key), position: item.position, message: "must be \(names), found \"\(text)\"")
+        }
+        return rule
     }
 
     mutating func optionalBoolean(_ key: String) throws(ConfigurationError) -> Bool? {

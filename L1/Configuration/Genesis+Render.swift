@@ -14,6 +14,7 @@ extension Genesis {
         out += line("slot_ms", Self.integer(chain.slotMilliseconds))
         out += line("block_bytes_max", Self.integer(chain.blockBytesMax))
         out += line("epoch_slots", Self.integer(chain.epochSlots))
+        out += line("tx_signatures", Self.quoted(chain.transactionSignatures.rawValue))
 
         out += "\n[consensus]\n"
         out += line("tau", Self.ratio(consensus.tau))

@@ -56,17 +56,22 @@ public struct Genesis: Hashable, Sendable {
         public var blockBytesMax: UInt64
         /// `epoch_slots`: blocks per epoch; validator sets change only between epochs.
         public var epochSlots: UInt64
+        /// `tx_signatures`: the Ed25519 rule transaction signatures must satisfy, `"cofactored"`
+        /// (checked in batches; `aether node init` writes it) or `"cofactorless"` (libsodium's
+        /// check; the rule when the key is absent, as on chains made before it existed). ADR 0018.
+        public var transactionSignatures: SignatureRule
 
         /// The parameters from their values.
         public init(
             chainId: String, genesisTimeMilliseconds: UInt64, slotMilliseconds: UInt64, blockBytesMax: UInt64,
-            epochSlots: UInt64
+            epochSlots: UInt64, transactionSignatures: SignatureRule = .cofactorless
         ) {
             self.chainId = chainId
             self.genesisTimeMilliseconds = genesisTimeMilliseconds
             self.slotMilliseconds = slotMilliseconds
             self.blockBytesMax = blockBytesMax
             self.epochSlots = epochSlots
+            self.transactionSignatures = transactionSignatures
         }
     }
 

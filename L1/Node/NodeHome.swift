@@ -229,7 +229,7 @@ public struct LocalnetPlan: Sendable {
             let genesis = Genesis(
                 chain: .init(
                     chainId: chainId, genesisTimeMilliseconds: genesisTime, slotMilliseconds: slotMilliseconds,
-                    blockBytesMax: 2_000_000, epochSlots: epochSlots),
+                    blockBytesMax: 2_000_000, epochSlots: epochSlots, transactionSignatures: .cofactored),
                 consensus: .init(
                     tau: try Ratio(4, 5), slashDouble: try Ratio(1, 20), leakDowntime: try Ratio(1, 100_000)),
                 fees: .init(a: 10_000, b: 5, c: 2, d: 1), rent: .init(rhoPerBytePerEpoch: 2, horizonEpochs: 12),

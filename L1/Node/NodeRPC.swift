@@ -28,7 +28,7 @@ enum NodeRPC {
             let bytes = try args.required("tx", as: HexBytes.self).bytes
             // Decoded and verified here, off the node's actor (see `VerifiedTransaction`).
             let verified: VerifiedTransaction
-            do { verified = try VerifiedTransaction(bytes) } catch {
+            do { verified = try VerifiedTransaction(bytes, rule: node.signatures.rule) } catch {
                 throw .application(code: NodeRPC.rejected, message: "transaction rejected: \(error)")
             }
             node.signatures.insert([verified.id])

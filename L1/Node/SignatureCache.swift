@@ -1,5 +1,6 @@
 public import Chain
 import NetworkCore
+public import Primitives
 import Synchronization
 
 /// The ids of transactions whose signatures this node verified lately, shared by every thread.
@@ -11,10 +12,13 @@ import Synchronization
 /// is verified once per node, mostly in parallel, and rarely on the actor.
 public final class SignatureCache: Sendable {
     private let ids: Mutex<RecentSet<TransactionID>>
+    /// The chain's rule for transaction signatures, which every verification here applies.
+    public let rule: SignatureRule
 
-    /// A cache of the last `capacity` verified ids.
-    public init(capacity: Int = 1 << 17) {
+    /// A cache of the last `capacity` verified ids, verifying under `rule`.
+    public init(capacity: Int = 1 << 17, rule: SignatureRule = .cofactorless) {
         ids = Mutex(RecentSet(capacity: capacity))
+        self.rule = rule
     }
 
     /// True when `id`'s signature verified here lately.
@@ -34,7 +38,7 @@ public final class SignatureCache: Sendable {
     public func verifyMissing(_ encoded: [[UInt8]], lanes: Int) async -> Int {
         let missing = encoded.filter { !contains(TransactionID(encoded: $0)) }
         guard !missing.isEmpty else { return 0 }
-        let results = await VerifiedTransaction.verify(missing, lanes: lanes)
+        let results = await VerifiedTransaction.verify(missing, lanes: lanes, rule: rule)
         insert(results.compactMap { try? $0.get().id })
         return results.count { (try? $0.get()) == nil }
     }

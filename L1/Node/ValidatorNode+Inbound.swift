@@ -77,7 +77,7 @@ extension ValidatorNode {
                 }
                 // A proposal may have brought some of these first; their signatures are not checked twice.
                 let results = await VerifiedTransaction.verify(
-                    transactions, lanes: lanes, isKnownValid: { signatures.contains($0) })
+                    transactions, lanes: lanes, isKnownValid: { signatures.contains($0) }, rule: signatures.rule)
                 signatures.insert(results.compactMap { try? $0.get().id })
                 await self?.admit(results, from: senders, malformedBatches: malformed)
             }

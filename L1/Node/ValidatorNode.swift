@@ -92,7 +92,7 @@ public actor ValidatorNode {
     var evidenceReported: [Ed25519.PublicKey: UInt64] = [:]
     var stopped = false
     /// Transactions whose signatures this node verified lately (shared with the listener tasks).
-    let signatures = SignatureCache()
+    let signatures: SignatureCache
     /// When this node last asked its peers for each missing domain data square.
     var dataRequests: [Hash: ContinuousClock.Instant] = [:]
     /// Transactions admitted from this node's clients, waiting to be gossiped in one batch.
@@ -132,6 +132,7 @@ public actor ValidatorNode {
         chainStore = ChainStore(store: rocks)
         domainData = DomainDataStore(store: rocks)
         consensusConfiguration = genesis.consensusConfiguration()
+        signatures = SignatureCache(rule: genesis.chain.transactionSignatures)
         let chain: ChainStateMachine
         do {
             chain = try genesis.stateMachine(tree: SparseMerkleTree(store: rocks, cache: SparseMerkleNodeCache()))

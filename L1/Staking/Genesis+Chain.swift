@@ -141,9 +141,11 @@ extension ChainConfiguration.Genesis {
         do { return try first.validators.validatorSet() } catch { throw mappingError("validators", error.description) }
     }
 
-    /// The L1 state machine this genesis describes, over `tree`.
+    /// The L1 state machine this genesis describes, over `tree` (with its transaction signature rule).
     public func stateMachine(tree: SparseMerkleTree) throws(ChainConfigurationError) -> ChainStateMachine {
-        try Staking.l1StateMachine(chainId: chain.chainId, tree: tree, fees: feeSchedule)
+        var machine = try Staking.l1StateMachine(chainId: chain.chainId, tree: tree, fees: feeSchedule)
+        machine.signatureRule = chain.transactionSignatures
+        return machine
     }
 }
 

@@ -112,6 +112,31 @@ struct MempoolTests {
                 == ids(pool.reap(maxBytes: .max, maxCount: .max)))
     }
 
+    @Test("under the cofactored rule each lane checks its transactions as one batch, and the verdicts are the same")
+    func batchVerification() async throws {
+        let good = (0..<60).map { transfer($0 % senders.count, nonce: UInt64($0 / senders.count), tip: 2) }
+        var input = good
+        // Forged: a signature from another transaction; malformed bytes; a known-valid id is not checked again.
+        let donor = try SignedTransaction.decode(good[1])
+        let victim = try SignedTransaction.decode(good[7])
+        input[7] = SignedTransaction(transaction: victim.transaction, signature: donor.signature).encoded
+        input[30] = [0xFF, 0x02]
+        for lanes in [1, 2, 3] {
+            let batched = await VerifiedTransaction.verify(input, lanes: lanes, rule: .cofactored)
+            let single = await VerifiedTransaction.verify(input, lanes: lanes)
+            #expect(batched.count == input.count)
+            for index in input.indices {
+                #expect((try? batched[index].get().id) == (try? single[index].get().id), "transaction \(index)")
+            }
+            #expect(throws: MempoolRejection.invalidSignature) { try batched[7].get() }
+            #expect((try? batched[30].get()) == nil)
+        }
+        // An id reported as verified elsewhere is trusted, as in the single path.
+        let trusted = await VerifiedTransaction.verify(
+            [input[7]], lanes: 1, isKnownValid: { _ in true }, rule: .cofactored)
+        #expect((try? trusted[0].get()) != nil)
+    }
+
     @Test("a nonce gap holds back a sender's later transactions until it is filled")
     func nonceGap() throws {
         var pool = Mempool(rules: rules)

@@ -88,6 +88,11 @@ struct GenesisTests {
         #expect(genesis.chain.blockBytesMax == 2_000_000)
         #expect(genesis.chain.epochSlots == 43_200)
         #expect(genesis.chain.genesisTimeMilliseconds == 1_700_000_000_000)
+        // Without tx_signatures, a chain keeps libsodium's rule (ADR 0018); with it, the one named.
+        #expect(genesis.chain.transactionSignatures == .cofactorless)
+        let cofactored = Self.variant("epoch_slots = 43200", "epoch_slots = 43200\ntx_signatures = \"cofactored\"")
+        #expect(try Genesis.load(cofactored).chain.transactionSignatures == .cofactored)
+        #expect(try Genesis.load(Genesis.load(cofactored).render()).chain.transactionSignatures == .cofactored)
         #expect(genesis.consensus.tau == (try Ratio(4, 5)))
         #expect(genesis.consensus.quorum == Ratio.twoThirds)
         #expect(genesis.consensus.slashDouble == (try Ratio(1, 20)))
@@ -174,6 +179,15 @@ struct GenesisTests {
             "between 1024"
         ),
         (variant("epoch_slots = 43200", "epoch_slots = 0"), .invalidValue, "chain.epoch_slots", 5, "must be positive"),
+        (
+            variant("epoch_slots = 43200", "epoch_slots = 43200\ntx_signatures = \"batch\""), .invalidValue,
+            "chain.tx_signatures", 6, "must be \"cofactorless\" or \"cofactored\""
+        ),
+        (
+            variant("epoch_slots = 43200", "epoch_slots = 43200\ntx_signatures = 1"), .wrongType, "chain.tx_signatures",
+            6,
+            "found an integer"
+        ),
         (variant("tau = 0.8", "tau = 1.5"), .invalidValue, "consensus.tau", 8, "between 0 and 1, found 1.5"),
         (variant("tau = 0.8", "tau = true"), .wrongType, "consensus.tau", 8, "expected a fraction"),
         (variant("quorum = \"2/3\"", "quorum = \"1/2\""), .invalidValue, "consensus.quorum", 9, "more than 1/2"),

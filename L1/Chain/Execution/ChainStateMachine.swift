@@ -31,6 +31,8 @@ public struct ChainStateMachine: Sendable {
     public let fees: FeeSchedule
     /// The module that holds AIC and burns fees.
     public let feeKeeper: any FeeKeeper
+    /// The Ed25519 rule transaction signatures must satisfy (the genesis `tx_signatures`).
+    public var signatureRule: SignatureRule = .cofactorless
 
     /// A state machine for `chainId` over `tree` with `modules` after the built-in `Accounts`.
     /// - Parameters:
@@ -169,7 +171,7 @@ public struct ChainStateMachine: Sendable {
         let checked: CheckedTransaction
         do {
             checked = try CheckedTransaction.check(
-                encoded, chainId: chainId, fees: fees, verifySignature: verifySignature)
+                encoded, chainId: chainId, fees: fees, verifySignature: verifySignature, rule: signatureRule)
         } catch {
             throw .rejected(error)
         }
@@ -301,7 +303,7 @@ public struct ChainStateMachine: Sendable {
 
     /// What the mempool needs to admit transactions for this chain.
     public var admissionRules: AdmissionRules {
-        AdmissionRules(chainId: chainId, fees: fees, router: router)
+        AdmissionRules(chainId: chainId, fees: fees, router: router, signatureRule: signatureRule)
     }
 }
 

@@ -62,17 +62,19 @@ struct CheckedTransaction: Sendable {
     /// Runs the stateless checks on untrusted bytes, cheapest first (the signature last, unless
     /// `verifySignature` is false: the mempool verifies it after its cheaper stateful checks).
     static func check(
-        _ encoded: [UInt8], chainId: String, fees: FeeSchedule, verifySignature: Bool = true
+        _ encoded: [UInt8], chainId: String, fees: FeeSchedule, verifySignature: Bool = true,
+        rule: SignatureRule = .cofactorless
     ) throws(TransactionRejection) -> CheckedTransaction {
         let signed: SignedTransaction
         do { signed = try SignedTransaction.decode(encoded) } catch { throw .malformed(error) }
-        return try check(signed, encoded: encoded, chainId: chainId, fees: fees, verifySignature: verifySignature)
+        return try check(
+            signed, encoded: encoded, chainId: chainId, fees: fees, verifySignature: verifySignature, rule: rule)
     }
 
     /// `check(_:chainId:fees:verifySignature:)` for a transaction already decoded from `encoded`.
     static func check(
         _ signed: SignedTransaction, encoded: [UInt8], id: TransactionID? = nil, chainId: String, fees: FeeSchedule,
-        verifySignature: Bool
+        verifySignature: Bool, rule: SignatureRule = .cofactorless
     ) throws(TransactionRejection) -> CheckedTransaction {
         let transaction = signed.transaction
         guard transaction.chainId == chainId else {
@@ -85,7 +87,7 @@ struct CheckedTransaction: Sendable {
             throw .feeBelowMinimum(
                 required: FeeSchedule.sum(intrinsic, transaction.priorityFee), maxFee: transaction.maxFee)
         }
-        guard !verifySignature || signed.isSignatureValid else { throw .invalidSignature }
+        guard !verifySignature || signed.isSignatureValid(rule: rule) else { throw .invalidSignature }
         return CheckedTransaction(
             signed: signed, encoded: encoded, id: id ?? TransactionID(encoded: encoded),
             sender: transaction.senderAddress, intrinsicFee: intrinsic)

@@ -169,7 +169,9 @@ public struct Mempool: Sendable {
             throw .insufficientFeeBalance(balance: account.feeBalance, required: required)
         }
         if let existing { try checkReplacement(of: existing, by: transaction) }
-        guard signatureVerified || checked.signed.isSignatureValid else { throw .invalidSignature }
+        guard signatureVerified || checked.signed.isSignatureValid(rule: rules.signatureRule) else {
+            throw .invalidSignature
+        }
 
         let sourceCount = sourceCounts[source, default: 0] - (existing?.source == source ? 1 : 0)
         guard sourceCount < configuration.maxTransactionsPerSource else {

@@ -1,4 +1,4 @@
-import Primitives
+public import Primitives
 
 /// What the mempool needs to know about the chain to admit a transaction without state.
 public struct AdmissionRules: Sendable {
@@ -8,12 +8,16 @@ public struct AdmissionRules: Sendable {
     public let fees: FeeSchedule
     /// The modules, to reject messages no module handles or that a module finds invalid.
     public let router: MessageRouter
+    /// The Ed25519 rule transaction signatures must satisfy.
+    public let signatureRule: SignatureRule
 
     /// Rules from their parts (`ChainStateMachine.admissionRules` gives the chain's).
-    public init(chainId: String, fees: FeeSchedule, router: MessageRouter) {
+    public init(chainId: String, fees: FeeSchedule, router: MessageRouter, signatureRule: SignatureRule = .cofactorless)
+    {
         self.chainId = chainId
         self.fees = fees
         self.router = router
+        self.signatureRule = signatureRule
     }
 }
 

@@ -15,39 +15,78 @@ public struct VerifiedTransaction: Sendable {
     /// The id (SHA-256 of `encoded`).
     public let id: TransactionID
 
-    /// Decodes `encoded` and verifies its signature, unless `isKnownValid` says these exact bytes
-    /// verified before (a cache of verified ids: an id hashes the whole signed encoding).
+    /// Decodes `encoded` and verifies its signature under `rule`, unless `isKnownValid` says these
+    /// exact bytes verified before (a cache of verified ids: an id hashes the whole signed encoding).
     /// - Throws: `MempoolRejection.malformed` or `.invalidSignature`.
-    public init(_ encoded: [UInt8], isKnownValid: (TransactionID) -> Bool = { _ in false }) throws(MempoolRejection) {
-        let signed: SignedTransaction
-        do { signed = try SignedTransaction.decode(encoded) } catch { throw .malformed(error) }
-        let id = TransactionID(encoded: encoded)
-        guard isKnownValid(id) || signed.isSignatureValid else { throw .invalidSignature }
+    public init(
+        _ encoded: [UInt8], isKnownValid: (TransactionID) -> Bool = { _ in false }, rule: SignatureRule = .cofactorless
+    ) throws(MempoolRejection) {
+        let (signed, id) = try Self.decode(encoded)
+        guard isKnownValid(id) || signed.isSignatureValid(rule: rule) else { throw .invalidSignature }
+        self.init(encoded: encoded, signed: signed, id: id)
+    }
+
+    private init(encoded: [UInt8], signed: SignedTransaction, id: TransactionID) {
         self.encoded = encoded
         self.signed = signed
         self.id = id
     }
 
+    private static func decode(_ encoded: [UInt8]) throws(MempoolRejection) -> (SignedTransaction, TransactionID) {
+        do { return (try SignedTransaction.decode(encoded), TransactionID(encoded: encoded)) } catch {
+            throw .malformed(error)
+        }
+    }
+
+    /// The outcomes of `transactions` under the cofactored rule: every signature not known valid
+    /// checked in one batch (`Ed25519Cofactored.verifyEach`, which finds the bad ones by halving).
+    static func verifyBatch(_ transactions: [[UInt8]], isKnownValid: (TransactionID) -> Bool) -> [Outcome] {
+        var outcomes = [Outcome?](repeating: nil, count: transactions.count)
+        var unchecked: [(index: Int, transaction: VerifiedTransaction)] = []
+        for (index, encoded) in transactions.enumerated() {
+            do {
+                let (signed, id) = try decode(encoded)
+                let candidate = VerifiedTransaction(encoded: encoded, signed: signed, id: id)
+                if isKnownValid(id) {
+                    outcomes[index] = .success(candidate)
+                } else {
+                    unchecked.append((index, candidate))
+                }
+            } catch {
+                outcomes[index] = .failure(error)
+            }
+        }
+        let verdicts = Ed25519Cofactored.verifyEach(unchecked.map(\.transaction.signed.signatureItem))
+        for (entry, valid) in zip(unchecked, verdicts) {
+            outcomes[entry.index] = valid ? .success(entry.transaction) : .failure(.invalidSignature)
+        }
+        return outcomes.map { $0! }
+    }
+
     /// The outcome of verifying one transaction.
     public typealias Outcome = Result<VerifiedTransaction, MempoolRejection>
 
-    /// Verifies `transactions`, spreading the work over `lanes` concurrent tasks; the outcomes come
-    /// back in the order of the input. Signatures `isKnownValid` accepts are not verified again.
+    /// Verifies `transactions` under `rule`, spreading the work over `lanes` concurrent tasks (under
+    /// the cofactored rule each lane checks its share as one batch); the outcomes come back in the
+    /// order of the input. Signatures `isKnownValid` accepts are not verified again.
     public static func verify(
         _ transactions: [[UInt8]], lanes: Int,
-        isKnownValid: @escaping @Sendable (TransactionID) -> Bool = { _ in false }
+        isKnownValid: @escaping @Sendable (TransactionID) -> Bool = { _ in false }, rule: SignatureRule = .cofactorless
     ) async -> [Outcome] {
-        let check = { @Sendable (encoded: [UInt8]) -> Outcome in
-            Result { () throws(MempoolRejection) in try VerifiedTransaction(encoded, isKnownValid: isKnownValid) }
+        let check = { @Sendable (chunk: [[UInt8]]) -> [Outcome] in
+            guard rule == .cofactorless else { return verifyBatch(chunk, isKnownValid: isKnownValid) }
+            return chunk.map { encoded in
+                Result { () throws(MempoolRejection) in try VerifiedTransaction(encoded, isKnownValid: isKnownValid) }
+            }
         }
         let lanes = max(1, min(lanes, transactions.count))
-        guard lanes > 1 else { return transactions.map(check) }
+        guard lanes > 1 else { return check(transactions) }
         let chunk = (transactions.count + lanes - 1) / lanes
         return await withTaskGroup(of: (Int, [Outcome]).self) { group in
             for lane in 0..<lanes {
                 let slice = Array(transactions[(lane * chunk)..<min((lane + 1) * chunk, transactions.count)])
                 guard !slice.isEmpty else { continue }
-                group.addTask { (lane, slice.map(check)) }
+                group.addTask { (lane, check(slice)) }
             }
             var parts = [[Outcome]](repeating: [], count: lanes)
             for await (lane, outcomes) in group { parts[lane] = outcomes }

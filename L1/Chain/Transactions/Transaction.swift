@@ -124,9 +124,19 @@ public struct SignedTransaction: Hashable, Sendable {
     /// The id: SHA-256 of `encoded`.
     public var id: TransactionID { TransactionID(encoded: encoded) }
 
-    /// True when `signature` is the sender's signature over the sign bytes.
+    /// True when `signature` is the sender's signature over the sign bytes (libsodium's check).
     public var isSignatureValid: Bool {
         transaction.sender.isValidSignature(signature, for: transaction.signBytes)
+    }
+
+    /// True when `signature` is the sender's signature over the sign bytes under `rule`.
+    public func isSignatureValid(rule: SignatureRule) -> Bool {
+        transaction.sender.isValidSignature(signature, for: transaction.signBytes, rule: rule)
+    }
+
+    /// This transaction's signature as an item of a batch check (`Ed25519Cofactored`).
+    public var signatureItem: Ed25519Cofactored.Item {
+        Ed25519Cofactored.Item(publicKey: transaction.sender, signature: signature, message: transaction.signBytes)
     }
 
     /// The decoder limits for one signed transaction: the whole input within `maxEncodedSize`.

@@ -79,6 +79,7 @@ extension ValidatorNode {
                 let results = await VerifiedTransaction.verify(
                     transactions, lanes: lanes, isKnownValid: { signatures.contains($0) }, rule: signatures.rule)
                 signatures.insert(results.compactMap { try? $0.get().id })
+                Self.penalizeForgers(results, from: senders, network: network)
                 await self?.admit(results, from: senders, malformedBatches: malformed)
             }
         }
@@ -107,6 +108,26 @@ extension ValidatorNode {
             next += count
         }
         metrics.setMempoolDepth(application.mempool.count)
+    }
+
+    /// Penalizes each peer whose batch held a transaction no honest node relays: bytes that do not
+    /// decode or a signature that does not verify (neither can turn bad in transit or with state).
+    nonisolated static func penalizeForgers(
+        _ results: [VerifiedTransaction.Outcome], from senders: [(peer: Ed25519.PublicKey, count: Int)],
+        network: NetworkNode
+    ) {
+        var next = results.startIndex
+        for (peer, count) in senders {
+            let forged = results[next..<next + count].lazy.compactMap { result -> MempoolRejection? in
+                guard case .failure(let rejection) = result else { return nil }
+                switch rejection {
+                case .invalidSignature, .malformed: return rejection
+                default: return nil
+                }
+            }.first
+            if let forged { network.penalize(peer: peer, reason: "gossiped an invalid transaction: \(forged)") }
+            next += count
+        }
     }
 
     func countRejected(_ count: Int) { counters.rejectedMessages += count }

@@ -181,7 +181,7 @@ public struct PrimitivesBenchmark: Sendable {
         let keys = (0..<64).map { try! Ed25519.PrivateKey(seed: [UInt8](repeating: UInt8($0), count: 32)) }
         let raw = keys.map { $0.publicKey.bytes }
         var rows: [BenchmarkRow] = []
-        for size in [1, 64, 256, 1_024] {
+        for size in [1, 4, 8, 16, 64, 256, 1_024] {
             let items = (0..<size).map { index in
                 let message = [UInt8](repeating: UInt8(truncatingIfNeeded: index), count: 150)
                 let key = keys[index % keys.count]

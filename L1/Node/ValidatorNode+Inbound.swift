@@ -79,25 +79,35 @@ extension ValidatorNode {
                 let results = await VerifiedTransaction.verify(
                     transactions, lanes: lanes, isKnownValid: { signatures.contains($0) }, rule: signatures.rule)
                 signatures.insert(results.compactMap { try? $0.get().id })
-                Self.penalizeForgers(results, from: senders, network: network)
-                await self?.admit(results, from: senders, malformedBatches: malformed)
+                let batches = Self.split(results, by: senders)
+                Self.penalizeForgers(batches, network: network)
+                await self?.admit(batches, malformedBatches: malformed)
             }
         }
         return [consensus, transactions]
     }
 
-    /// Pools the transactions of gossiped batches whose signatures were checked off the actor:
-    /// `results` in the order of `senders`, each peer's batch `count` long.
-    func admit(
-        _ results: [VerifiedTransaction.Outcome], from senders: [(peer: Ed25519.PublicKey, count: Int)],
-        malformedBatches: Int = 0
-    ) {
+    /// The verification outcomes of gossiped batches, one batch per peer message.
+    typealias GossipedBatch = (peer: Ed25519.PublicKey, outcomes: ArraySlice<VerifiedTransaction.Outcome>)
+
+    /// Cuts `results` (the transactions of every batch, in order) back into their batches.
+    nonisolated static func split(
+        _ results: [VerifiedTransaction.Outcome], by senders: [(peer: Ed25519.PublicKey, count: Int)]
+    ) -> [GossipedBatch] {
+        var next = results.startIndex
+        return senders.map { peer, count in
+            defer { next += count }
+            return (peer, results[next..<next + count])
+        }
+    }
+
+    /// Pools the transactions of gossiped batches whose signatures were checked off the actor.
+    func admit(_ batches: [GossipedBatch], malformedBatches: Int = 0) {
         counters.rejectedMessages += malformedBatches
         guard !stopped else { return }
-        var next = results.startIndex
-        for (peer, count) in senders {
+        for (peer, outcomes) in batches {
             let source = MempoolSource(peer.description)
-            for result in results[next..<next + count] {
+            for result in outcomes {
                 do { try application.submit(result.get(), from: source) } catch {
                     // Duplicates are expected with gossip; other rejections are counted, not punished
                     // (a transaction valid when sent may be stale by the time it arrives).
@@ -105,20 +115,15 @@ extension ValidatorNode {
                     counters.rejectedMessages += 1
                 }
             }
-            next += count
         }
         metrics.setMempoolDepth(application.mempool.count)
     }
 
     /// Penalizes each peer whose batch held a transaction no honest node relays: bytes that do not
     /// decode or a signature that does not verify (neither can turn bad in transit or with state).
-    nonisolated static func penalizeForgers(
-        _ results: [VerifiedTransaction.Outcome], from senders: [(peer: Ed25519.PublicKey, count: Int)],
-        network: NetworkNode
-    ) {
-        var next = results.startIndex
-        for (peer, count) in senders {
-            let forged = results[next..<next + count].lazy.compactMap { result -> MempoolRejection? in
+    nonisolated static func penalizeForgers(_ batches: [GossipedBatch], network: NetworkNode) {
+        for (peer, outcomes) in batches {
+            let forged = outcomes.lazy.compactMap { result -> MempoolRejection? in
                 guard case .failure(let rejection) = result else { return nil }
                 switch rejection {
                 case .invalidSignature, .malformed: return rejection
@@ -126,7 +131,6 @@ extension ValidatorNode {
                 }
             }.first
             if let forged { network.penalize(peer: peer, reason: "gossiped an invalid transaction: \(forged)") }
-            next += count
         }
     }
 

@@ -39,7 +39,8 @@ public struct VerifiedTransaction: Sendable {
     }
 
     /// The outcomes of `transactions` under the cofactored rule: every signature not known valid
-    /// checked in one batch (`Ed25519Cofactored.verifyEach`, which finds the bad ones by halving).
+    /// checked in one batch (`Ed25519Cofactored.verifyEach`, which checks them one by one when the
+    /// batch fails, or when there are too few for a batch to pay).
     static func verifyBatch(_ transactions: [[UInt8]], isKnownValid: (TransactionID) -> Bool) -> [Outcome] {
         var outcomes = [Outcome?](repeating: nil, count: transactions.count)
         var unchecked: [(index: Int, transaction: VerifiedTransaction)] = []

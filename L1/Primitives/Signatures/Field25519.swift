@@ -28,7 +28,7 @@ struct Field25519: Equatable {
         l4: 0x2b8324_804fc1d)
 
     /// The element whose little-endian encoding is `bytes[offset..<offset + 32]`, with the top bit
-    /// ignored; `isCanonical` is false when that value is p or more.
+    /// ignored (a value of p or more is taken modulo p; `EdwardsPoint.isCanonicalY` refuses it).
     init(bytes: UnsafeRawBufferPointer, offset: Int = 0) {
         func word(_ index: Int) -> UInt64 { bytes.loadUnaligned(fromByteOffset: offset + 8 * index, as: UInt64.self) }
         let (w0, w1, w2, w3) = (
